@@ -1,0 +1,184 @@
+//! The api role: the seller JSON API, the seller dashboard and authentication.
+//!
+//! Boundary: handlers are thin (parse → authorise the tenant → call `haat_db` → render);
+//! every store-scoped handler first loads the store *for this seller*, so another
+//! seller's store is a 404 exactly like one that does not exist.
+
+pub mod auth;
+pub mod dashboard;
+mod error;
+pub mod input;
+mod openapi;
+pub mod routes;
+mod upload;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::Router;
+use haat_db::{Db, OtpLimits, ProductRecord, StoreRecord};
+use haat_media::{ImageProcessor, MediaStore};
+use haat_sms::SmsSender;
+use http::header;
+use url::Url;
+
+pub use auth::{IpLimit, SecretKey};
+pub use error::{Error, Result};
+pub use openapi::openapi;
+
+use auth::IpLimiter;
+use wire::{ProductBody, StoreBody};
+
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    pub public_url: Url,
+    pub media_base_url: Url,
+    pub otp_limits: OtpLimits,
+    pub otp_ip_limit: IpLimit,
+    pub verify_ip_limit: IpLimit,
+    pub api_session_ttl: Duration,
+    pub dashboard_session_ttl: Duration,
+    /// Use the first `X-Forwarded-For` hop as the client address (only behind a proxy
+    /// that sets it).
+    pub trust_forwarded_for: bool,
+    /// Production mode: dashboard cookies are `Secure`.
+    pub production: bool,
+}
+
+struct Inner {
+    db: Db,
+    sms: SmsSender,
+    images: ImageProcessor,
+    media: MediaStore,
+    secret: SecretKey,
+    config: ApiConfig,
+    otp_ip_limiter: IpLimiter,
+    verify_ip_limiter: IpLimiter,
+    openapi_json: String,
+}
+
+/// Shared state of the api role; cheap to clone.
+#[derive(Clone)]
+pub struct ApiState(Arc<Inner>);
+
+impl ApiState {
+    pub fn new(
+        db: Db,
+        sms: SmsSender,
+        images: ImageProcessor,
+        media: MediaStore,
+        secret: SecretKey,
+        config: ApiConfig,
+    ) -> ApiState {
+        let openapi_json = openapi().to_json().unwrap_or_else(|_| "{}".to_owned());
+        ApiState(Arc::new(Inner {
+            otp_ip_limiter: IpLimiter::new(config.otp_ip_limit),
+            verify_ip_limiter: IpLimiter::new(config.verify_ip_limit),
+            db,
+            sms,
+            images,
+            media,
+            secret,
+            config,
+            openapi_json,
+        }))
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+    pub fn sms(&self) -> &SmsSender {
+        &self.0.sms
+    }
+    pub fn images(&self) -> &ImageProcessor {
+        &self.0.images
+    }
+    pub fn media(&self) -> &MediaStore {
+        &self.0.media
+    }
+    pub fn secret(&self) -> &SecretKey {
+        &self.0.secret
+    }
+    pub fn config(&self) -> &ApiConfig {
+        &self.0.config
+    }
+    pub(crate) fn otp_ip_limiter(&self) -> &IpLimiter {
+        &self.0.otp_ip_limiter
+    }
+    pub(crate) fn verify_ip_limiter(&self) -> &IpLimiter {
+        &self.0.verify_ip_limiter
+    }
+
+    pub fn store_body(&self, store: &StoreRecord) -> StoreBody {
+        StoreBody::new(
+            store,
+            &self.0.config.public_url,
+            &self.0.config.media_base_url,
+        )
+    }
+
+    pub fn product_body(&self, product: &ProductRecord, store: &StoreRecord) -> ProductBody {
+        ProductBody::new(
+            product,
+            store,
+            &self.0.config.public_url,
+            &self.0.config.media_base_url,
+        )
+    }
+}
+
+/// JSON bodies are small; only image uploads may be large.
+const JSON_BODY_LIMIT: usize = 64 * 1024;
+/// 15 MiB of photo plus multipart framing and text fields.
+const UPLOAD_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The api role's routes (JSON API and OpenAPI document).
+pub fn router(state: ApiState) -> Router {
+    use routes::{auth, products, stores};
+    let uploads = Router::new()
+        .route(
+            "/api/v1/stores/{store_id}/products",
+            get(products::list).post(products::create),
+        )
+        .route(
+            "/api/v1/stores/{store_id}/products/{product_id}/image",
+            put(products::put_image),
+        )
+        .route("/api/v1/stores/{store_id}/logo", put(stores::put_logo))
+        .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
+    Router::new()
+        .route("/api/v1/auth/otp", post(auth::request_otp))
+        .route("/api/v1/auth/verify", post(auth::verify))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/stores", get(stores::list).post(stores::create))
+        .route(
+            "/api/v1/stores/{store_id}",
+            get(stores::get).patch(stores::update),
+        )
+        .route(
+            "/api/v1/stores/{store_id}/products/{product_id}",
+            get(products::get)
+                .patch(products::update)
+                .delete(products::delete),
+        )
+        .route(
+            "/api/v1/stores/{store_id}/categories",
+            get(products::categories),
+        )
+        .route("/api/v1/openapi.json", get(openapi_document))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .merge(uploads)
+        .with_state(state)
+}
+
+async fn openapi_document(
+    axum::extract::State(state): axum::extract::State<ApiState>,
+) -> impl axum::response::IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.0.openapi_json.clone(),
+    )
+}

@@ -1,0 +1,41 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and wire types.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{auth, products, stores};
+use crate::wire;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Haat API", version = "1", description = "Seller API and headless storefront of Haat. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`."),
+    paths(
+        auth::request_otp, auth::verify, auth::logout,
+        stores::create, stores::list, stores::get, stores::update, stores::put_logo,
+        products::create, products::list, products::get, products::update, products::delete,
+        products::put_image, products::categories,
+    ),
+    components(schemas(haat_http::ErrorBody, wire::StoreBody, wire::ProductBody, wire::ImageBody)),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "stores"), (name = "products"), (name = "storefront"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The whole API: the seller API and the storefront's JSON endpoints.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(haat_storefront::openapi());
+    doc
+}

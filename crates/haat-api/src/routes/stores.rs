@@ -1,0 +1,104 @@
+//! `/api/v1/stores`: create, list, read, edit, logo.
+
+use axum::extract::{Request, State};
+use haat_domain::{StoreId, StoreSlug};
+use haat_http::{ApiError, Json, Path};
+use http::StatusCode;
+
+use crate::auth::AuthSeller;
+use crate::input::{parse_store_name, parse_store_patch};
+use crate::upload::image_from_request;
+use crate::wire::{CreateStoreRequest, StoreBody, StoreList, UpdateStoreRequest};
+use crate::{ApiState, Result};
+
+pub(crate) fn parse_store_id(text: &str) -> Result<StoreId> {
+    StoreId::parse(text).map_err(|_| ApiError::not_found("store").into())
+}
+
+#[utoipa::path(post, path = "/api/v1/stores", tag = "stores", request_body = CreateStoreRequest,
+    security(("bearer" = [])),
+    responses((status = 201, body = StoreBody), (status = 422, body = haat_http::ErrorBody)))]
+pub async fn create(
+    State(state): State<ApiState>,
+    seller: AuthSeller,
+    Json(body): Json<CreateStoreRequest>,
+) -> Result<(StatusCode, Json<StoreBody>)> {
+    let name = parse_store_name(&body.name)?;
+    let store = state
+        .db()
+        .create_store(seller.seller.id, &name, &StoreSlug::derive(&name))
+        .await?;
+    tracing::info!(store.id = %store.id, store.slug = %store.slug, "store created");
+    metrics::counter!("haat_stores_created_total").increment(1);
+    Ok((StatusCode::CREATED, Json(state.store_body(&store))))
+}
+
+#[utoipa::path(get, path = "/api/v1/stores", tag = "stores", security(("bearer" = [])),
+    responses((status = 200, body = StoreList)))]
+pub async fn list(State(state): State<ApiState>, seller: AuthSeller) -> Result<Json<StoreList>> {
+    let stores = state.db().stores_of_seller(seller.seller.id).await?;
+    Ok(Json(StoreList {
+        stores: stores.iter().map(|store| state.store_body(store)).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/stores/{store_id}", tag = "stores", security(("bearer" = [])),
+    params(("store_id" = String, Path)),
+    responses((status = 200, body = StoreBody), (status = 404, body = haat_http::ErrorBody)))]
+pub async fn get(
+    State(state): State<ApiState>,
+    seller: AuthSeller,
+    Path(store_id): Path<String>,
+) -> Result<Json<StoreBody>> {
+    let store_id = parse_store_id(&store_id)?;
+    let store = state
+        .db()
+        .store_for_seller(seller.seller.id, store_id)
+        .await?;
+    Ok(Json(state.store_body(&store)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/stores/{store_id}", tag = "stores", security(("bearer" = [])),
+    params(("store_id" = String, Path)), request_body = UpdateStoreRequest,
+    responses((status = 200, body = StoreBody), (status = 404, body = haat_http::ErrorBody),
+              (status = 422, body = haat_http::ErrorBody)))]
+pub async fn update(
+    State(state): State<ApiState>,
+    seller: AuthSeller,
+    Path(store_id): Path<String>,
+    Json(body): Json<UpdateStoreRequest>,
+) -> Result<Json<StoreBody>> {
+    let store_id = parse_store_id(&store_id)?;
+    let patch = parse_store_patch(&body)?;
+    let store = state
+        .db()
+        .update_store(seller.seller.id, store_id, &patch)
+        .await?;
+    tracing::info!(store.id = %store.id, "store updated");
+    Ok(Json(state.store_body(&store)))
+}
+
+#[utoipa::path(put, path = "/api/v1/stores/{store_id}/logo", tag = "stores", security(("bearer" = [])),
+    params(("store_id" = String, Path)),
+    request_body(content = Vec<u8>, description = "the image bytes, or multipart/form-data with an `image` part", content_type = "image/*"),
+    responses((status = 200, body = StoreBody), (status = 404, body = haat_http::ErrorBody),
+              (status = 413, body = haat_http::ErrorBody), (status = 415, body = haat_http::ErrorBody)))]
+pub async fn put_logo(
+    State(state): State<ApiState>,
+    seller: AuthSeller,
+    Path(store_id): Path<String>,
+    request: Request,
+) -> Result<Json<StoreBody>> {
+    let store_id = parse_store_id(&store_id)?;
+    // Ownership before any image work: another seller's id costs nothing to refuse.
+    state
+        .db()
+        .store_for_seller(seller.seller.id, store_id)
+        .await?;
+    let image = image_from_request(&state, request).await?;
+    let store = state
+        .db()
+        .set_store_logo(seller.seller.id, store_id, &image)
+        .await?;
+    Ok(Json(state.store_body(&store)))
+}

@@ -1,0 +1,205 @@
+//! Test images built in code: no fixtures to download, and each one shows exactly which
+//! bytes make it interesting (an EXIF block with GPS, a header that lies about its size).
+
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::{DynamicImage, ImageEncoder, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
+
+pub const RED: [u8; 3] = [220, 20, 20];
+pub const BLUE: [u8; 3] = [20, 20, 220];
+
+/// The GPS latitude written into the test EXIF block: 12° 58' 12.34" (Bengaluru), as
+/// three big-endian RATIONALs. Finding these bytes in an output means GPS leaked.
+pub const GPS_LATITUDE_RATIONALS: [u8; 24] = [
+    0, 0, 0, 12, 0, 0, 0, 1, // 12/1 degrees
+    0, 0, 0, 58, 0, 0, 0, 1, // 58/1 minutes
+    0, 0, 0x04, 0xD2, 0, 0, 0, 100, // 1234/100 seconds
+];
+
+/// A `width` x `height` RGB image: left half red, right half blue, so a rotation is
+/// visible in the output pixels.
+pub fn two_tone(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, _| {
+        if x < width / 2 {
+            Rgb(RED)
+        } else {
+            Rgb(BLUE)
+        }
+    })
+}
+
+pub fn encode_jpeg(image: &RgbImage) -> Vec<u8> {
+    let mut output = Vec::new();
+    JpegEncoder::new_with_quality(&mut output, 90)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    output
+}
+
+pub fn encode_png(image: &DynamicImage) -> Vec<u8> {
+    let mut output = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut output), ImageFormat::Png)
+        .unwrap();
+    output
+}
+
+pub fn encode_lossless_webp(image: &RgbaImage) -> Vec<u8> {
+    let mut output = Vec::new();
+    WebPEncoder::new_lossless(&mut output)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgba8,
+        )
+        .unwrap();
+    output
+}
+
+/// An RGBA image, opaque red on the left half and fully transparent on the right.
+pub fn half_transparent(width: u32, height: u32) -> RgbaImage {
+    RgbaImage::from_fn(width, height, |x, _| {
+        if x < width / 2 {
+            Rgba([RED[0], RED[1], RED[2], 255])
+        } else {
+            Rgba([0, 0, 0, 0])
+        }
+    })
+}
+
+/// A JPEG of `image` carrying an APP1 EXIF segment with Orientation = `orientation` and a
+/// GPS IFD holding a latitude, as a phone camera writes it.
+pub fn jpeg_with_exif(image: &RgbImage, orientation: u16) -> Vec<u8> {
+    let plain = encode_jpeg(image);
+    let exif = exif_app1_payload(orientation);
+    let segment_length = u16::try_from(exif.len() + 2).unwrap();
+
+    let mut output = Vec::with_capacity(plain.len() + exif.len() + 4);
+    output.extend_from_slice(&plain[..2]); // SOI
+    output.extend_from_slice(&[0xFF, 0xE1]); // APP1
+    output.extend_from_slice(&segment_length.to_be_bytes());
+    output.extend_from_slice(&exif);
+    output.extend_from_slice(&plain[2..]);
+    output
+}
+
+/// "Exif\0\0" + a big-endian TIFF structure: IFD0 {Orientation, GPSInfo pointer} and a GPS
+/// IFD {GPSLatitudeRef = "N", GPSLatitude = 3 RATIONALs}. Offsets count from the TIFF
+/// header.
+fn exif_app1_payload(orientation: u16) -> Vec<u8> {
+    const ASCII: u16 = 2;
+    const SHORT: u16 = 3;
+    const LONG: u16 = 4;
+    const RATIONAL: u16 = 5;
+    let ifd0_offset: u32 = 8;
+    let two_entry_ifd_size: u32 = 2 + 12 * 2 + 4;
+    let gps_ifd_offset = ifd0_offset + two_entry_ifd_size;
+    let latitude_offset = gps_ifd_offset + two_entry_ifd_size;
+    let [orientation_high, orientation_low] = orientation.to_be_bytes();
+
+    let mut tiff = b"MM\0\x2A".to_vec();
+    tiff.extend_from_slice(&ifd0_offset.to_be_bytes());
+    write_ifd(
+        &mut tiff,
+        &[
+            (0x0112, SHORT, 1, [orientation_high, orientation_low, 0, 0]),
+            (0x8825, LONG, 1, gps_ifd_offset.to_be_bytes()),
+        ],
+    );
+    write_ifd(
+        &mut tiff,
+        &[
+            (0x0001, ASCII, 2, *b"N\0\0\0"),
+            (0x0002, RATIONAL, 3, latitude_offset.to_be_bytes()),
+        ],
+    );
+    assert_eq!(tiff.len(), usize::try_from(latitude_offset).unwrap());
+    tiff.extend_from_slice(&GPS_LATITUDE_RATIONALS);
+
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(&tiff);
+    payload
+}
+
+/// One big-endian IFD: entry count, 12-byte entries (tag, type, count, value/offset) and
+/// a zero "next IFD" offset.
+fn write_ifd(tiff: &mut Vec<u8>, entries: &[(u16, u16, u32, [u8; 4])]) {
+    tiff.extend_from_slice(&u16::try_from(entries.len()).unwrap().to_be_bytes());
+    for (tag, kind, count, value) in entries {
+        tiff.extend_from_slice(&tag.to_be_bytes());
+        tiff.extend_from_slice(&kind.to_be_bytes());
+        tiff.extend_from_slice(&count.to_be_bytes());
+        tiff.extend_from_slice(value);
+    }
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+}
+
+/// A structurally valid PNG (signature, IHDR, one tiny IDAT, IEND) whose header declares
+/// `width` x `height` RGBA pixels: a few dozen bytes that would decode to gigabytes.
+pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA, deflate, adaptive, no interlace
+                                              // zlib header, one empty final stored block, adler32 of nothing.
+    let idat = [
+        0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01,
+    ];
+
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    write_png_chunk(&mut png, b"IHDR", &ihdr);
+    write_png_chunk(&mut png, b"IDAT", &idat);
+    write_png_chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+fn write_png_chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    png.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+    let crc_start = png.len();
+    png.extend_from_slice(kind);
+    png.extend_from_slice(data);
+    let crc = crc32(&png[crc_start..]);
+    png.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// CRC-32 (IEEE, as PNG uses), bitwise: slow but a few lines and only for tiny chunks.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+/// Rewrites the dimensions in a baseline JPEG's SOF0 segment, leaving the (small) scan
+/// data as it is: a JPEG header that lies about its size.
+pub fn jpeg_declaring(jpeg: &[u8], width: u16, height: u16) -> Vec<u8> {
+    let mut patched = jpeg.to_vec();
+    let sof = patched
+        .windows(2)
+        .position(|marker| marker == [0xFF, 0xC0])
+        .expect("baseline jpeg has SOF0");
+    // FFC0, length (2), precision (1), height (2), width (2)
+    patched[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
+    patched[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
+    patched
+}
+
+/// True when `needle` occurs anywhere in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}

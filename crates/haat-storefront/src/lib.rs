@@ -1,0 +1,121 @@
+//! The public storefront role: store pages, product pages, the headless catalog JSON and
+//! media. Boundary: no database dependency; data comes through [`CatalogSource`].
+//!
+//! Routes (see [`router`]):
+//! - `GET /{slug}`: the store page, server-rendered HTML that needs no JavaScript;
+//! - `GET /{slug}/p/{product_id}`: one product;
+//! - `GET /api/v1/storefront/{slug}`: the same catalog as JSON (documented by [`openapi`]);
+//! - `GET /media/{hash}/{file}`: an immutable image variant from the [`MediaStore`].
+//!
+//! Every page is built from one [`CatalogSource`] call, so a page costs what the source
+//! costs (a constant number of queries, or none from a cache). Failures of the source are
+//! a friendly 503 page, never a 5xx with internals.
+
+mod api;
+mod html;
+mod images;
+mod media;
+mod pages;
+mod query;
+mod source;
+mod view;
+
+pub mod urls;
+
+use std::time::Instant;
+
+use axum::routing::get;
+use axum::Router;
+use haat_media::MediaStore;
+
+pub use api::{
+    openapi, StorefrontCatalog, StorefrontCategory, StorefrontImage, StorefrontProduct,
+    StorefrontStore,
+};
+pub use html::not_found;
+pub use images::{image_urls, ImageVariantUrls};
+pub use source::{CatalogError, CatalogSource, ProductView, SharedCatalog};
+
+/// How the storefront builds links and pages.
+#[derive(Clone, Debug)]
+pub struct StorefrontConfig {
+    /// Base of every absolute link (`og:url`, product links, share links), e.g.
+    /// `https://haat.example/`.
+    pub public_url: url::Url,
+    /// Base of image URLs; `<public_url>/media/` unless a CDN fronts the media.
+    pub media_base_url: url::Url,
+    /// Products per store page (and the JSON default); clamped to `1..=MAX_PAGE_SIZE`.
+    pub page_size: u32,
+}
+
+impl StorefrontConfig {
+    /// The usual setup: media served by this process under `/media/`, 48 products a page.
+    pub fn new(public_url: url::Url) -> StorefrontConfig {
+        let media_base_url = public_url
+            .join("media/")
+            .unwrap_or_else(|_| public_url.clone());
+        StorefrontConfig {
+            public_url,
+            media_base_url,
+            page_size: 48,
+        }
+    }
+
+    fn page_size(&self) -> u32 {
+        self.page_size.clamp(1, haat_domain::catalog::MAX_PAGE_SIZE)
+    }
+
+    /// The origin images come from when it is not the page's own (a CDN), for the
+    /// content security policy; `None` when media is served by this host.
+    fn image_origin(&self) -> Option<String> {
+        let media = self.media_base_url.origin();
+        if !media.is_tuple() || media == self.public_url.origin() {
+            return None;
+        }
+        Some(media.ascii_serialization())
+    }
+}
+
+/// Everything the storefront handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct StorefrontState {
+    pub catalog: SharedCatalog,
+    pub media: MediaStore,
+    pub config: StorefrontConfig,
+}
+
+/// The storefront's routes. No fallback: the binary sets [`not_found`] as the fallback of
+/// the merged router, so unknown paths of every role get the same friendly page.
+pub fn router(state: StorefrontState) -> Router {
+    Router::new()
+        .route("/{slug}", get(pages::store_page))
+        .route("/{slug}/p/{product_id}", get(pages::product_page))
+        .route("/api/v1/storefront/{slug}", get(api::catalog_json))
+        // A wildcard, so every path under /media (traversal attempts included) reaches
+        // the strict key parser and gets the same small 404.
+        .route("/media/{*key}", get(media::serve_media))
+        .with_state(state)
+}
+
+/// Records `haat_storefront_page_build_seconds{page}` when dropped, so every way out of
+/// a handler (success, 404, 503) is measured.
+struct PageTimer {
+    page: &'static str,
+    started: Instant,
+}
+
+impl PageTimer {
+    fn start(page: &'static str) -> PageTimer {
+        PageTimer {
+            page,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Drop for PageTimer {
+    fn drop(&mut self) {
+        metrics::histogram!("haat_storefront_page_build_seconds", "page" => self.page)
+            .record(self.started.elapsed().as_secs_f64());
+    }
+}

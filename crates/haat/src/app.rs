@@ -1,0 +1,227 @@
+//! Wiring: turns configuration and a database into the router of one or all roles,
+//! with health, readiness and metrics, and serves it with graceful shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use haat_api::{ApiConfig, ApiState, IpLimit, SecretKey};
+use haat_db::{Db, OtpLimits};
+use haat_http::{install_metrics_recorder, observability_layers, Readiness};
+use haat_media::{ImagePolicy, ImageProcessor, MediaStore, S3Config};
+use haat_sms::{SmsProviderKind, SmsSender, SmsSettings};
+use haat_storefront::{StorefrontConfig, StorefrontState};
+use http::StatusCode;
+use metrics_exporter_prometheus::PrometheusHandle;
+use secrecy::ExposeSecret;
+use tower_http::compression::CompressionLayer;
+
+use crate::catalog::DbCatalog;
+use crate::config::{Config, SmsProvider};
+use crate::secret::load_secret_key;
+
+/// Which routes a process serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Everything in one process (`haat serve`).
+    All,
+    /// Seller API, dashboard and auth (`haat api`).
+    Api,
+    /// Public store pages and media (`haat storefront`).
+    Storefront,
+}
+
+impl Role {
+    fn serves_api(self) -> bool {
+        matches!(self, Role::All | Role::Api)
+    }
+    fn serves_storefront(self) -> bool {
+        matches!(self, Role::All | Role::Storefront)
+    }
+}
+
+/// Knobs tests turn: rate limits that would otherwise trip on a suite's many logins.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub otp: OtpLimits,
+    pub otp_ip: IpLimit,
+    pub verify_ip: IpLimit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            otp: OtpLimits::default(),
+            otp_ip: IpLimit {
+                per_hour: 30,
+                burst: 10,
+            },
+            verify_ip: IpLimit {
+                per_hour: 120,
+                burst: 30,
+            },
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Infra {
+    db: Db,
+    readiness: Readiness,
+    metrics: PrometheusHandle,
+}
+
+pub fn media_store(config: &Config) -> anyhow::Result<MediaStore> {
+    match &config.media_s3_bucket {
+        Some(bucket) => Ok(MediaStore::s3(S3Config {
+            bucket: bucket.clone(),
+            region: config
+                .media_s3_region
+                .clone()
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+            endpoint: config.media_s3_endpoint.clone(),
+            access_key_id: config.media_s3_access_key_id.clone().unwrap_or_default(),
+            secret_access_key: config
+                .media_s3_secret_access_key
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned())
+                .unwrap_or_default(),
+            allow_http: config
+                .media_s3_endpoint
+                .as_deref()
+                .is_some_and(|e| e.starts_with("http://")),
+        })?),
+        None => Ok(MediaStore::local(&config.media_dir())?),
+    }
+}
+
+pub fn sms_sender(config: &Config) -> anyhow::Result<SmsSender> {
+    let settings = SmsSettings {
+        provider: match config.sms_provider {
+            SmsProvider::File => SmsProviderKind::File,
+            SmsProvider::Webhook => SmsProviderKind::Webhook,
+        },
+        outbox: config.sms_outbox(),
+        webhook_url: config.sms_webhook_url.clone(),
+        webhook_secret: config
+            .sms_webhook_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
+        timeout: Duration::from_secs(5),
+        attempts: 3,
+        production: config.is_production(),
+    };
+    Ok(SmsSender::from_settings(&settings)?)
+}
+
+/// Builds the router for `role`, and the readiness flag the server flips on shutdown.
+pub fn build_router(
+    config: &Config,
+    role: Role,
+    db: Db,
+    limits: Limits,
+) -> anyhow::Result<(Router, Readiness)> {
+    let readiness = Readiness::default();
+    let infra = Infra {
+        db: db.clone(),
+        readiness: readiness.clone(),
+        metrics: install_metrics_recorder(),
+    };
+    let media = media_store(config).context("opening media storage")?;
+    let mut router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_page))
+        .with_state(infra);
+    if role.serves_api() {
+        let api = ApiState::new(
+            db.clone(),
+            sms_sender(config).context("configuring sms")?,
+            ImageProcessor::new(ImagePolicy::default()),
+            media.clone(),
+            SecretKey::new(load_secret_key(config)?),
+            ApiConfig {
+                public_url: config.public_url(),
+                media_base_url: config.media_base_url(),
+                otp_limits: limits.otp,
+                otp_ip_limit: limits.otp_ip,
+                verify_ip_limit: limits.verify_ip,
+                api_session_ttl: Duration::from_secs(90 * 24 * 3600),
+                dashboard_session_ttl: Duration::from_secs(30 * 24 * 3600),
+                trust_forwarded_for: config.trust_forwarded_for,
+                production: config.is_production(),
+            },
+        );
+        router = router
+            .merge(haat_api::router(api.clone()))
+            .merge(haat_api::dashboard::router(api));
+    }
+    if role.serves_storefront() {
+        let storefront = StorefrontState {
+            catalog: Arc::new(DbCatalog::new(db)),
+            media,
+            config: StorefrontConfig {
+                public_url: config.public_url(),
+                media_base_url: config.media_base_url(),
+                page_size: 48,
+            },
+        };
+        router = router.merge(haat_storefront::router(storefront));
+    }
+    let router = router
+        .fallback(haat_storefront::not_found)
+        .layer(CompressionLayer::new().gzip(true).br(true));
+    let router = observability_layers(
+        router,
+        Duration::from_secs(config.request_timeout_secs.max(1)),
+    );
+    Ok((router, readiness))
+}
+
+/// `GET /healthz`: the process is alive.
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: the database answers and migrations are applied, and the process is
+/// not draining. A balancer sends traffic only while this is 200.
+async fn readyz(State(infra): State<Infra>) -> impl IntoResponse {
+    if infra.readiness.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "draining" })),
+        );
+    }
+    let check = tokio::time::timeout(Duration::from_secs(2), infra.db.is_ready()).await;
+    match check {
+        Ok(Ok(true)) => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ready" })),
+        ),
+        Ok(Ok(false)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "not_ready", "reason": "migrations pending" })),
+        ),
+        Ok(Err(_)) | Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "not_ready", "reason": "database unreachable" })),
+        ),
+    }
+}
+
+/// `GET /metrics`: Prometheus text format. Pool gauges are sampled at scrape time.
+async fn metrics_page(State(infra): State<Infra>) -> impl IntoResponse {
+    let stats = infra.db.pool_stats();
+    metrics::gauge!("haat_db_pool_connections", "state" => "idle").set(f64::from(stats.idle));
+    metrics::gauge!("haat_db_pool_connections", "state" => "in_use")
+        .set(f64::from(stats.size.saturating_sub(stats.idle)));
+    metrics::gauge!("haat_db_pool_max_connections").set(f64::from(stats.max));
+    (
+        [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        infra.metrics.render(),
+    )
+}

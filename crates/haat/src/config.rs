@@ -1,0 +1,218 @@
+//! Typed, layered configuration: defaults → optional TOML file (`--config` or
+//! `HAAT_CONFIG`) → `HAAT_*` environment variables. Secrets are wrapped so they never
+//! print, not even in `Debug`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    #[default]
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProvider {
+    #[default]
+    File,
+    Webhook,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Json,
+    Pretty,
+}
+
+/// Every setting, with its `HAAT_<NAME>` environment variable.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `HAAT_ENV`: development (default) or production.
+    pub env: Environment,
+    /// `HAAT_LISTEN`: address to listen on.
+    pub listen: SocketAddr,
+    /// `HAAT_PUBLIC_URL`: base of every absolute link; default `http://<listen>`.
+    pub public_url: Option<Url>,
+    /// `HAAT_DATA_DIR`: embedded database, media, SMS outbox and generated secret.
+    pub data_dir: PathBuf,
+    /// `HAAT_DATABASE_URL`: use this PostgreSQL server instead of the embedded one.
+    #[serde(serialize_with = "serialize_secret_option")]
+    pub database_url: Option<SecretString>,
+    /// `HAAT_DATABASE_MAX_CONNECTIONS`
+    pub database_max_connections: u32,
+    /// `HAAT_SECRET_KEY`: keys code hashes and CSRF tokens; every api process of a fleet
+    /// must share it. Default: generated once into `<data dir>/secret.key`.
+    #[serde(serialize_with = "serialize_secret_option")]
+    pub secret_key: Option<SecretString>,
+    /// `HAAT_SMS_PROVIDER`: file (default outside production) or webhook.
+    pub sms_provider: SmsProvider,
+    /// `HAAT_SMS_OUTBOX`: default `<data dir>/sms-outbox.jsonl`.
+    pub sms_outbox: Option<PathBuf>,
+    /// `HAAT_SMS_WEBHOOK_URL`
+    pub sms_webhook_url: Option<String>,
+    /// `HAAT_SMS_WEBHOOK_SECRET`
+    #[serde(serialize_with = "serialize_secret_option")]
+    pub sms_webhook_secret: Option<SecretString>,
+    /// `HAAT_MEDIA_DIR`: local media storage; default `<data dir>/media`.
+    pub media_dir: Option<PathBuf>,
+    /// `HAAT_MEDIA_BASE_URL`: where media is served from (a CDN); default `<public url>/media`.
+    pub media_base_url: Option<Url>,
+    /// `HAAT_MEDIA_S3_BUCKET` (with `_REGION`, `_ENDPOINT`, `_ACCESS_KEY_ID`,
+    /// `_SECRET_ACCESS_KEY`): store media in S3-compatible storage instead of local disk.
+    pub media_s3_bucket: Option<String>,
+    pub media_s3_region: Option<String>,
+    pub media_s3_endpoint: Option<String>,
+    pub media_s3_access_key_id: Option<String>,
+    #[serde(serialize_with = "serialize_secret_option")]
+    pub media_s3_secret_access_key: Option<SecretString>,
+    /// `HAAT_LOG_FORMAT`: json (default) or pretty. `RUST_LOG` filters.
+    pub log_format: LogFormat,
+    /// `HAAT_REQUEST_TIMEOUT_SECS`
+    pub request_timeout_secs: u64,
+    /// `HAAT_DRAIN_DELAY_MS`: on shutdown, how long `/readyz` fails before the listener
+    /// closes, so a balancer stops sending traffic first.
+    pub drain_delay_ms: u64,
+    /// `HAAT_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For`
+    /// (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+fn serialize_secret_option<S: serde::Serializer>(
+    value: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(secret) => serializer.serialize_some(secret.expose_secret()),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            env: Environment::Development,
+            listen: "127.0.0.1:8080".parse().expect("valid literal"),
+            public_url: None,
+            data_dir: PathBuf::from(".haat"),
+            database_url: None,
+            database_max_connections: 16,
+            secret_key: None,
+            sms_provider: SmsProvider::File,
+            sms_outbox: None,
+            sms_webhook_url: None,
+            sms_webhook_secret: None,
+            media_dir: None,
+            media_base_url: None,
+            media_s3_bucket: None,
+            media_s3_region: None,
+            media_s3_endpoint: None,
+            media_s3_access_key_id: None,
+            media_s3_secret_access_key: None,
+            log_format: LogFormat::Json,
+            request_timeout_secs: 30,
+            drain_delay_ms: 1000,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Config {
+    /// Loads the layers; `file` is the `--config` path, else `HAAT_CONFIG` if set.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("HAAT_CONFIG").map(PathBuf::from));
+        if let Some(path) = &file {
+            if !path.exists() {
+                bail!("config file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed("HAAT_").ignore(&["config"]));
+        let mut config: Config = figment.extract().context("invalid configuration")?;
+        config.data_dir = absolute(&config.data_dir)?;
+        Ok(config)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.env == Environment::Production
+    }
+
+    pub fn public_url(&self) -> Url {
+        self.public_url.clone().unwrap_or_else(|| {
+            format!("http://{}/", self.listen)
+                .parse()
+                .expect("socket address forms a valid url")
+        })
+    }
+
+    pub fn media_base_url(&self) -> Url {
+        self.media_base_url.clone().unwrap_or_else(|| {
+            self.public_url()
+                .join("media/")
+                .expect("relative join on a base url")
+        })
+    }
+
+    pub fn sms_outbox(&self) -> PathBuf {
+        self.sms_outbox
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("sms-outbox.jsonl"))
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.media_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("media"))
+    }
+}
+
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    Ok(std::env::current_dir()
+        .context("cannot read the current directory")?
+        .join(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let config = Config {
+            database_url: Some(SecretString::from("postgres://u:hunter2@db/haat")),
+            secret_key: Some(SecretString::from("topsecret")),
+            ..Config::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("topsecret"), "{printed}");
+    }
+
+    #[test]
+    fn derived_urls() {
+        let config = Config::default();
+        assert_eq!(config.public_url().as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(
+            config.media_base_url().as_str(),
+            "http://127.0.0.1:8080/media/"
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Finding the system of record: the server at `HAAT_DATABASE_URL`, or an embedded
+//! PostgreSQL cluster that Haat creates and runs under its data directory.
+
+use std::path::Path;
+
+use anyhow::Context;
+use haat_db::{Db, PoolSettings};
+use haat_pgembed::{Cluster, ClusterOptions, PgBinaries};
+use secrecy::ExposeSecret;
+use sqlx::Connection;
+
+use crate::config::Config;
+
+/// The database Haat talks to, and the embedded cluster if Haat runs one.
+pub struct Database {
+    pub db: Db,
+    cluster: Option<Cluster>,
+}
+
+const EMBEDDED_DATABASE: &str = "haat";
+
+impl Database {
+    /// Connects (starting the embedded cluster if needed) and applies migrations.
+    pub async fn open(config: &Config) -> anyhow::Result<Database> {
+        let (url, cluster) = match &config.database_url {
+            Some(url) => (url.expose_secret().to_owned(), None),
+            None => {
+                let cluster = start_embedded(&config.data_dir).await?;
+                let url = cluster.connection_url(EMBEDDED_DATABASE);
+                (url, Some(cluster))
+            }
+        };
+        let settings = PoolSettings {
+            max_connections: config.database_max_connections,
+            ..PoolSettings::default()
+        };
+        let db = Db::connect_lazy(&url, &settings).context("invalid database url")?;
+        db.migrate().await.context("applying database migrations")?;
+        Ok(Database { db, cluster })
+    }
+
+    /// Closes the pool, then stops the embedded cluster cleanly.
+    pub async fn close(self) {
+        self.db.close().await;
+        if let Some(cluster) = self.cluster {
+            let result = tokio::task::spawn_blocking(move || cluster.stop()).await;
+            match result {
+                Ok(Ok(())) => tracing::info!("embedded postgresql stopped"),
+                Ok(Err(error)) => tracing::error!(%error, "stopping embedded postgresql failed"),
+                Err(error) => tracing::error!(%error, "stopping embedded postgresql panicked"),
+            }
+        }
+    }
+}
+
+async fn start_embedded(data_dir: &Path) -> anyhow::Result<Cluster> {
+    let dir = data_dir.join("postgres");
+    let cluster = tokio::task::spawn_blocking(move || -> anyhow::Result<Cluster> {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let binaries = PgBinaries::find()?;
+        let cluster = Cluster::start(
+            &binaries,
+            ClusterOptions {
+                dir,
+                superuser: "haat".to_owned(),
+                extra_settings: Vec::new(),
+            },
+        )?;
+        Ok(cluster)
+    })
+    .await??;
+    tracing::info!(
+        started = cluster.started_by_us(),
+        "embedded postgresql is running"
+    );
+    ensure_database(&cluster.connection_url("postgres"), EMBEDDED_DATABASE).await?;
+    Ok(cluster)
+}
+
+/// Creates `name` on the server if it does not exist.
+pub async fn ensure_database(maintenance_url: &str, name: &str) -> anyhow::Result<()> {
+    let mut connection = sqlx::PgConnection::connect(maintenance_url)
+        .await
+        .context("connecting to postgresql")?;
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut connection)
+        .await?;
+    if exists.is_none() {
+        // Identifiers cannot be bound; `name` is a constant of ours, quoted anyway.
+        let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+        sqlx::query(&statement).execute(&mut connection).await?;
+    }
+    connection.close().await?;
+    Ok(())
+}

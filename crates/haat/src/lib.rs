@@ -1,0 +1,16 @@
+//! The `haat` binary's library half: configuration, wiring of the roles, the embedded
+//! database, demo data. `main.rs` is the command line on top; tests drive the same
+//! functions in-process.
+//!
+//! Boundary: this is the only crate that depends on every other one.
+
+pub mod app;
+pub mod catalog;
+pub mod config;
+pub mod database;
+pub mod demo;
+pub mod secret;
+pub mod telemetry;
+
+pub use app::{build_router, Limits, Role};
+pub use config::Config;

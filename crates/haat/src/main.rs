@@ -1,0 +1,149 @@
+//! `haat`: one binary, several roles. See `haat --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use haat::app::{build_router, Limits, Role};
+use haat::config::Config;
+use haat::database::Database;
+use haat::{demo, telemetry};
+use haat_http::{serve, shutdown_signal};
+
+#[derive(Parser)]
+#[command(
+    name = "haat",
+    version,
+    about = "Haat: an online store from a phone number"
+)]
+struct Cli {
+    /// A TOML configuration file (settings as in `HAAT_*`, lowercase without the prefix).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every role in one process.
+    Serve {
+        /// Seed the demo stores first (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the seller API, dashboard and auth only.
+    Api,
+    /// Run the public storefront (store pages and media) only.
+    Storefront,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Seed the demo stores and exit.
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("haat: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("haat: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli.command, config));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "haat failed");
+            eprintln!("haat: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo } => run_server(config, Role::All, demo).await,
+        Command::Api => run_server(config, Role::Api, false).await,
+        Command::Storefront => run_server(config, Role::Storefront, false).await,
+        Command::Migrate => {
+            let database = Database::open(&config).await?;
+            println!("migrations applied");
+            database.close().await;
+            Ok(())
+        }
+        Command::Demo => {
+            let database = Database::open(&config).await?;
+            let result = demo::seed(&database.db, &config).await;
+            database.close().await;
+            let summary = result?;
+            println!("{summary}");
+            Ok(())
+        }
+    }
+}
+
+async fn run_server(config: Config, role: Role, seed_demo: bool) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = serve_with(&config, role, seed_demo, &database).await;
+    // The pool closes and the embedded cluster stops only after in-flight requests end.
+    database.close().await;
+    result
+}
+
+async fn serve_with(
+    config: &Config,
+    role: Role,
+    seed_demo: bool,
+    database: &Database,
+) -> anyhow::Result<()> {
+    let demo_summary = if seed_demo {
+        Some(demo::seed(&database.db, config).await?)
+    } else {
+        None
+    };
+    let (router, readiness) = build_router(config, role, database.db.clone(), Limits::default())?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(listen = %address, role = ?role, "haat is listening");
+    let public = config.public_url();
+    let base = public.as_str().trim_end_matches('/');
+    println!("Haat is running ({role:?} role) on http://{address}");
+    if matches!(role, Role::All | Role::Api) {
+        println!("  seller dashboard: {base}/dashboard");
+        if config.sms_provider == haat::config::SmsProvider::File {
+            println!(
+                "  login codes (development SMS outbox): {}",
+                config.sms_outbox().display()
+            );
+        }
+    }
+    if let Some(summary) = &demo_summary {
+        println!("{summary}");
+    }
+    println!("  health: {base}/healthz  readiness: {base}/readyz  metrics: {base}/metrics");
+    println!("Press Ctrl-C to stop.");
+    serve(
+        listener,
+        router,
+        readiness,
+        Duration::from_millis(config.drain_delay_ms),
+        shutdown_signal(),
+    )
+    .await?;
+    tracing::info!("stopped accepting; in-flight requests finished");
+    Ok(())
+}

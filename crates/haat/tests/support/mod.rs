@@ -1,0 +1,234 @@
+//! `TestApp`: the whole Haat app started in-process on port 0 against a fresh database
+//! of the shared test cluster, talked to over real HTTP. External providers are real
+//! too: SMS goes to the file provider's outbox, which tests read like a developer would.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use haat::app::{build_router, Limits, Role};
+use haat::config::Config;
+use haat_api::IpLimit;
+use haat_db::{Db, PoolSettings};
+use haat_http::{serve, Readiness};
+use rand::Rng;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub config: Config,
+    pub readiness: Readiness,
+    _dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// Generous per-IP limits: a suite logs in hundreds of times from 127.0.0.1. The
+/// per-phone limits stay as in production.
+pub fn test_limits() -> Limits {
+    Limits {
+        otp_ip: IpLimit {
+            per_hour: 100_000,
+            burst: 100_000,
+        },
+        verify_ip: IpLimit {
+            per_hour: 100_000,
+            burst: 100_000,
+        },
+        ..Limits::default()
+    }
+}
+
+/// A random valid Indian mobile number in E.164.
+pub fn random_phone() -> String {
+    format!(
+        "+9198{:08}",
+        rand::thread_rng().gen_range(0..100_000_000u32)
+    )
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(Role::All, test_limits()).await
+    }
+
+    pub async fn spawn_with(role: Role, limits: Limits) -> TestApp {
+        let url = haat_testkit::fresh_database().await;
+        TestApp::spawn_on(role, limits, url).await
+    }
+
+    pub async fn spawn_on(role: Role, limits: Limits, database_url: String) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("local addr");
+        let config = Config {
+            listen: address,
+            public_url: Some(format!("http://{address}/").parse().unwrap()),
+            data_dir: dir.path().to_path_buf(),
+            database_url: Some(SecretString::from(database_url.clone())),
+            secret_key: Some(SecretString::from(
+                "test-secret-key-that-is-long-enough-0123",
+            )),
+            drain_delay_ms: 0,
+            ..Config::default()
+        };
+        let db = Db::connect_lazy(&database_url, &PoolSettings::default()).expect("pool");
+        let (router, readiness) = build_router(&config, role, db.clone(), limits).expect("router");
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let serve_readiness = readiness.clone();
+        let task = tokio::spawn(async move {
+            serve(
+                listener,
+                router,
+                serve_readiness,
+                std::time::Duration::ZERO,
+                async {
+                    let _ = signal.await;
+                },
+            )
+            .await
+            .expect("server");
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            base: format!("http://{address}"),
+            client,
+            db,
+            config,
+            readiness,
+            _dir: dir,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn outbox(&self) -> PathBuf {
+        self.config.sms_outbox()
+    }
+
+    /// The last code sent to `phone`, read from the SMS outbox.
+    pub fn last_code(&self, phone: &str) -> Option<String> {
+        let text = std::fs::read_to_string(self.outbox()).ok()?;
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|line| line["to"] == phone)
+            .last()
+            .and_then(|line| line["otp"].as_str().map(str::to_owned))
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut request = self.client.post(self.url(path)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        into_json(request.send().await.expect("request")).await
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        into_json(request.send().await.expect("request")).await
+    }
+
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// Signs a seller up (or in) through the real OTP flow; returns the bearer token.
+    pub async fn login(&self, phone: &str) -> String {
+        let (status, body) = self
+            .post_json("/api/v1/auth/otp", None, json!({ "phone": phone }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let code = self.last_code(phone).expect("a code in the outbox");
+        let (status, body) = self
+            .post_json(
+                "/api/v1/auth/verify",
+                None,
+                json!({ "phone": phone, "code": code }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A new seller with one store; returns (token, store json).
+    pub async fn seller_with_store(&self, name: &str) -> (String, Value) {
+        let token = self.login(&random_phone()).await;
+        let (status, store) = self
+            .post_json("/api/v1/stores", Some(&token), json!({ "name": name }))
+            .await;
+        assert_eq!(status, 201, "{store}");
+        (token, store)
+    }
+
+    pub async fn create_product(&self, token: &str, store_id: &str, body: Value) -> Value {
+        let (status, product) = self
+            .post_json(
+                &format!("/api/v1/stores/{store_id}/products"),
+                Some(token),
+                body,
+            )
+            .await;
+        assert_eq!(status, 201, "{product}");
+        product
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.client.get(self.url(path)).send().await.expect("get");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+pub async fn into_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+/// A small real JPEG, made in code.
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 255) as u8, (y % 255) as u8, 128])
+    });
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 80)
+        .encode_image(&image)
+        .unwrap();
+    bytes
+}

@@ -1,0 +1,142 @@
+// The seller's promise, end to end in real Chromium on a phone-sized screen:
+// land on the dashboard, sign up by phone + SMS code, name a store, add a product with
+// a photo, get the live store link, and open it as a shopper would.
+//
+// Env: HAAT_BASE_URL (a running `haat serve`), HAAT_SMS_OUTBOX (its SMS outbox file).
+// Screenshots go to ./artifacts/. Prints one JSON line with the measured time.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import assert from 'node:assert/strict';
+
+const base = process.env.HAAT_BASE_URL;
+const outbox = process.env.HAAT_SMS_OUTBOX;
+assert.ok(base && outbox, 'HAAT_BASE_URL and HAAT_SMS_OUTBOX are required');
+const artifacts = new URL('./artifacts/', import.meta.url).pathname;
+mkdirSync(artifacts, { recursive: true });
+
+// A real PNG photo made here (no fixtures to download): a 640x480 gradient.
+function pngPhoto(width = 640, height = 480) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // truecolour
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x++) {
+      raw[row + 1 + x * 3] = 200 - (y * 120) / height;
+      raw[row + 2 + x * 3] = 80 + (x * 120) / width;
+      raw[row + 3 + x * 3] = 60;
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function lastCode(phone) {
+  const lines = readFileSync(outbox, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const mine = lines.filter((l) => l.to === phone && l.otp);
+  assert.ok(mine.length > 0, `no code for ${phone} in ${outbox}`);
+  return mine[mine.length - 1].otp;
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+let failed = false;
+try {
+  const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  const local = phone.slice(3);
+  const storeName = `Browser Bakery ${Math.floor(Math.random() * 1e6)}`;
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    userAgent: 'Mozilla/5.0 (Linux; Android 12; Haat test) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36',
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+
+  const started = Date.now();
+  await page.goto(`${base}/dashboard`);
+  await page.screenshot({ path: `${artifacts}01-login.png`, fullPage: true });
+  await page.fill('input[name=phone]', local);
+  await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+  await page.waitForSelector('input[name=code]');
+  await page.screenshot({ path: `${artifacts}02-code.png`, fullPage: true });
+  await page.fill('input[name=code]', lastCode(phone));
+  await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+
+  // One-screen store setup.
+  await page.waitForSelector('form input[name=name]');
+  await page.screenshot({ path: `${artifacts}03-setup.png`, fullPage: true });
+  await page.fill('form input[name=name]', storeName);
+  await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+
+  // Add a product with a photo from the "gallery".
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/dashboard/products/new"]')]);
+  await page.fill('input[name=name]', 'Eggless Chocolate Cake');
+  await page.fill('input[name=price]', '450');
+  await page.setInputFiles('input[type=file][name=image]', {
+    name: 'IMG_20261122.png', mimeType: 'image/png', buffer: pngPhoto(),
+  });
+  await Promise.all([page.waitForNavigation(), page.click('form button[type=submit]')]);
+  await page.screenshot({ path: `${artifacts}04-dashboard.png`, fullPage: true });
+
+  // The live store link, as the dashboard shows it to share.
+  const slug = storeName.toLowerCase().replace(/ /g, '-');
+  const storeUrl = `${base}/${slug}`;
+  const shown = await page.content();
+  assert.ok(shown.includes(storeUrl), `the dashboard shows the store link ${storeUrl}`);
+  const elapsedMs = Date.now() - started;
+
+  // The shopper's view, on the same phone-sized screen.
+  const shopper = await context.newPage();
+  const response = await shopper.goto(storeUrl);
+  assert.equal(response.status(), 200);
+  await shopper.waitForSelector('text=Eggless Chocolate Cake');
+  assert.ok((await shopper.content()).includes('₹450'), 'price formatted for INR');
+  const img = shopper.locator('img[srcset]').first();
+  await img.scrollIntoViewIfNeeded();
+  await shopper.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+  await shopper.screenshot({ path: `${artifacts}05-store.png`, fullPage: true });
+
+  const result = { test: 'signup_to_live_store_link', elapsed_ms: elapsedMs, store_url: storeUrl };
+  writeFileSync(`${artifacts}timing.json`, JSON.stringify(result) + '\n');
+  console.log(JSON.stringify(result));
+} catch (error) {
+  failed = true;
+  console.error('browser test failed:', error);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,3 @@
+pub fn run(_args: &[String]) -> crate::Result {
+    Err("benchmarks: see docs/BENCHMARKS.md".into())
+}
