@@ -131,7 +131,7 @@ impl ApiState {
 }
 
 /// JSON bodies are small; only image uploads may be large.
-const JSON_BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const JSON_BODY_LIMIT: usize = 64 * 1024;
 /// 15 MiB of photo plus multipart framing and text fields.
 const UPLOAD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 

@@ -82,7 +82,13 @@ impl StoreSlug {
     /// A slug made from a store's name: "Café Déjà" → `cafe-deja`, "जैन शिकंजी" →
     /// `jain-shiknjii`. The caller makes it unique with [`StoreSlug::with_suffix`].
     pub fn derive(name: &StoreName) -> StoreSlug {
-        let transliterated = slug::slugify(name.as_str());
+        // Apostrophes join their word rather than split it: "Meera's" → `meeras`.
+        let without_apostrophes: String = name
+            .as_str()
+            .chars()
+            .filter(|c| !matches!(c, '\'' | '\u{2019}' | '`'))
+            .collect();
+        let transliterated = slug::slugify(without_apostrophes);
         let mut derived = truncate_at_hyphen(&transliterated, MAX_DERIVED_LEN).to_owned();
         if derived.is_empty() {
             derived = FALLBACK_SLUG.to_owned();
@@ -228,6 +234,8 @@ mod tests {
         check_derive("  JAIN   shikanji!!! ", "jain-shikanji");
         check_derive("Café Déjà", "cafe-deja");
         check_derive("Ram & Sons", "ram-sons");
+        check_derive("Meera's Home Bakery", "meeras-home-bakery");
+        check_derive("Meera\u{2019}s Bakery", "meeras-bakery");
         check_derive("24x7 Kirana_Store", "24x7-kirana-store");
         check_derive("user@example.com", "user-example-com");
         check_derive("<b>Bold</b>", "b-bold-b");

@@ -432,14 +432,17 @@ fn kirana_catalog(rng: &mut Rng) -> Vec<DemoProduct> {
         ("2 kg", 7),
         ("5 kg", 16),
     ];
+    const PACKS: [(&str, i64); 3] = [("", 1), (" (Pack of 2)", 2), (" (Pack of 3)", 3)];
     let mut products = Vec::new();
-    'outer: for round in 0..4 {
+    // Every (size, pack) variant of every brand's item: names are unique by construction.
+    'outer: for variant in 0..SIZES.len() * PACKS.len() {
+        let (size, factor) = SIZES[variant % SIZES.len()];
+        let (pack, count) = PACKS[variant / SIZES.len()];
         for (shelf, brands, items, base) in SHELVES.iter() {
             for item in items.iter() {
                 for brand in brands.iter() {
-                    let (size, factor) = SIZES[(round + rng.below(2) as usize) % SIZES.len()];
-                    let name = format!("{brand} {item} {size}");
-                    let rupees = base * factor / 2 + rng.below(40) as i64;
+                    let name = format!("{brand} {item} {size}{pack}");
+                    let rupees = base * factor * count / 2 + rng.below(40) as i64;
                     let mut entry = product(&name, shelf, rupees.max(10), "");
                     entry.price_minor += [0, 50, 0, 0][rng.below(4) as usize];
                     entry.description = format!("{brand} {item}, {size} pack. Delivered sealed.");

@@ -66,6 +66,21 @@ impl FieldErrors {
         self.general.clone()
     }
 
+    /// Several errors at once (one per field, say); the first message for a field wins.
+    pub(crate) fn from_api_errors(
+        errors: &[ApiError],
+        fields: &[&'static str],
+        max_photo: &str,
+    ) -> FieldErrors {
+        let mut merged = FieldErrors::default();
+        for error in errors {
+            let one = FieldErrors::from_api_error(error, fields, max_photo);
+            merged.by_field.extend(one.by_field);
+            merged.general = merged.general.or(one.general);
+        }
+        merged
+    }
+
     /// Places `error` next to the form field it names. `fields` are the form's inputs;
     /// the API's alternative spellings (`price_minor`, `category_id`) land on the input
     /// the seller actually sees. Photo problems get the friendly photo message.
@@ -194,6 +209,27 @@ mod tests {
             Some("image"),
             false,
         );
+    }
+
+    #[test]
+    fn several_errors_keep_the_first_per_field() {
+        let invalid = |field: &str, message: &str| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_name", message)
+                .with_field(field)
+        };
+        let errors = FieldErrors::from_api_errors(
+            &[
+                invalid("price", "first"),
+                invalid("name", "name"),
+                invalid("price", "second"),
+                ApiError::bad_request("invalid_body", "general"),
+            ],
+            &PRODUCT_FIELDS,
+            "15 MB",
+        );
+        assert_eq!(errors.get("price"), Some("First."));
+        assert_eq!(errors.get("name"), Some("Name."));
+        assert_eq!(errors.general().as_deref(), Some("General."));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use axum::Form;
 use haat_db::{DbError, NewProduct, ProductPatch, ProductRecord, StoreRecord};
 use haat_domain::catalog::ImageRef;
 use haat_domain::ProductId;
+use haat_http::ApiError;
 use haat_storefront::urls;
 use http::StatusCode;
 
@@ -22,7 +23,7 @@ use crate::dashboard::home::require_store;
 use crate::dashboard::page::{self, ErrorKind, PageError, PageResult, EXPIRED_FORM};
 use crate::dashboard::session::DashboardSeller;
 use crate::dashboard::views::{Layout, ProductFormPage, ProductFormValues};
-use crate::input::parse_product_fields;
+use crate::input::{parse_product_fields, ProductInput};
 use crate::upload::{read_multipart, store_image};
 use crate::{ApiState, Error};
 
@@ -69,7 +70,7 @@ pub(crate) async fn create(
     };
     let mut new = match parse(&submitted.fields, &store) {
         Ok(new) => new,
-        Err(error) => return page.refuse(error).await,
+        Err(errors) => return page.show(errors).await,
     };
     if let Some(bytes) = submitted.image {
         match store_image(&state, bytes).await {
@@ -125,7 +126,7 @@ pub(crate) async fn update(
     };
     let patch = match parse(&submitted.fields, &store) {
         Ok(new) => full_patch(new),
-        Err(error) => return page.refuse(error).await,
+        Err(errors) => return page.show(errors).await,
     };
     let image: Option<ImageRef> = match submitted.image {
         None => None,
@@ -197,9 +198,25 @@ fn product_not_found() -> PageError {
 }
 
 /// The text fields as a complete product; `into_new` insists on name and price, which a
-/// full form always has.
-fn parse(fields: &Fields, store: &StoreRecord) -> Result<NewProduct, Error> {
-    Ok(parse_product_fields(fields, store.currency, true)?.into_new()?)
+/// full form always has. When something is wrong, every field is also checked on its own
+/// with the same parser, so the seller sees all the problems at once, not one per try.
+fn parse(fields: &Fields, store: &StoreRecord) -> Result<NewProduct, Vec<ApiError>> {
+    let first_error =
+        match parse_product_fields(fields, store.currency, true).and_then(ProductInput::into_new) {
+            Ok(new) => return Ok(new),
+            Err(error) => error,
+        };
+    let mut errors = vec![first_error];
+    for name in ["name", "price", "description", "category", "stock"] {
+        let Some(value) = fields.get(name) else {
+            continue;
+        };
+        let alone = Fields::from([(name.to_owned(), value.clone())]);
+        if let Err(error) = parse_product_fields(&alone, store.currency, true) {
+            errors.push(error);
+        }
+    }
+    Err(errors)
 }
 
 /// The edit form shows every field, so every field is saved: a blank stock means
@@ -297,12 +314,20 @@ impl Refusal<'_> {
         if !api.status.is_client_error() {
             return Ok(page::failure(&error));
         }
+        self.show(vec![api]).await
+    }
+
+    /// The form again with each message by its field; the status is the first error's.
+    async fn show(self, errors: Vec<ApiError>) -> PageResult {
+        let status = errors
+            .first()
+            .map_or(StatusCode::UNPROCESSABLE_ENTITY, |error| error.status);
         let mut form = ProductForm::new(self.values);
-        form.errors = FieldErrors::from_api_error(&api, &FIELDS, &max_photo_label(self.state));
+        form.errors = FieldErrors::from_api_errors(&errors, &FIELDS, &max_photo_label(self.state));
         product_page(
             self.state,
             self.csrf,
-            api.status,
+            status,
             self.store,
             self.product,
             form,

@@ -52,6 +52,10 @@ pub async fn create(
         }
         new
     } else {
+        // The route takes photo-sized multipart bodies; a JSON body keeps the JSON limit.
+        let request = request.map(|body| {
+            axum::body::Body::new(http_body_util::Limited::new(body, crate::JSON_BODY_LIMIT))
+        });
         let Json(body) = Json::<ProductRequest>::from_request(request, &state).await?;
         parse_product_request(body, store.currency)?.into_new()?
     };

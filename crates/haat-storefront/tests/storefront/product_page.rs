@@ -84,6 +84,7 @@ async fn sold_out_and_placeholder() {
             "<span class=\"badge\">Sold out</span>",
             "<span class=\"ini\" aria-hidden=\"true\">S</span>",
             "This product is sold out",
+            "href=\"https://wa.me/919876543210\" rel=\"noopener\">",
         ],
         &["Order on WhatsApp", "og:image\""],
     )

@@ -232,3 +232,248 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
         .unwrap();
     bytes
 }
+
+// ---------------------------------------------------------------------------------------
+// Helpers for the isolation, errors, otp, uploads and products suites.
+
+/// A response as tests look at it: status, headers and the body as JSON (or as a JSON
+/// string holding the raw text when it is not JSON).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub async fn from(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The `error.code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The `error.field` of an error body.
+    pub fn field(&self) -> Option<&str> {
+        self.body["error"]["field"].as_str()
+    }
+
+    /// Asserts the one error shape: `{"error":{"code","message","field"?}}` served as
+    /// `application/json`.
+    #[track_caller]
+    pub fn assert_error_shape(&self) {
+        let content_type = self
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            content_type.starts_with("application/json"),
+            "content-type {content_type:?} of {} {}",
+            self.status,
+            self.body
+        );
+        let error = self.body["error"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no error object in {} {}", self.status, self.body));
+        assert!(
+            error["code"].as_str().is_some_and(|c| !c.is_empty()),
+            "{}",
+            self.body
+        );
+        assert!(error["message"].is_string(), "{}", self.body);
+        assert!(
+            error
+                .keys()
+                .all(|k| matches!(k.as_str(), "code" | "message" | "field")),
+            "{}",
+            self.body
+        );
+        if let Some(field) = error.get("field") {
+            assert!(field.is_string(), "{}", self.body);
+        }
+    }
+
+    /// `Retry-After` in seconds, if present.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.headers
+            .get(reqwest::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .parse()
+            .ok()
+    }
+}
+
+impl TestApp {
+    /// Any request, with an optional bearer token, content type and raw body.
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(content_type) = content_type {
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        Reply::from(request.send().await.expect("request")).await
+    }
+
+    /// A JSON request (any method) returning the full reply.
+    pub async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::from(request.send().await.expect("request")).await
+    }
+
+    /// A multipart/form-data request (any method).
+    pub async fn multipart(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        form: reqwest::multipart::Form,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path)).multipart(form);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Reply::from(request.send().await.expect("request")).await
+    }
+
+    /// Asks for a login code for `phone`; the reply as is.
+    pub async fn request_code(&self, phone: &str) -> Reply {
+        self.json(
+            reqwest::Method::POST,
+            "/api/v1/auth/otp",
+            None,
+            Some(json!({ "phone": phone })),
+        )
+        .await
+    }
+
+    /// Submits a code for `phone`; the reply as is.
+    pub async fn verify_code(&self, phone: &str, code: &str) -> Reply {
+        self.json(
+            reqwest::Method::POST,
+            "/api/v1/auth/verify",
+            None,
+            Some(json!({ "phone": phone, "code": code })),
+        )
+        .await
+    }
+
+    /// Moves every code sent to `phone` (E.164) `seconds` into the past, as if that much
+    /// time had gone by: the per-phone limits can be tested without waiting.
+    pub async fn age_codes(&self, phone: &str, seconds: i64) {
+        sqlx::query(
+            "UPDATE otp_challenges SET created_at = created_at - make_interval(secs => $2),
+                                       expires_at = expires_at - make_interval(secs => $2)
+             WHERE phone = $1",
+        )
+        .bind(phone)
+        .bind(seconds as f64)
+        .execute(self.db.pool())
+        .await
+        .expect("ageing codes");
+    }
+
+    /// Logs `phone` in again (a second session), first ageing its earlier codes past the
+    /// 30 s minimum interval.
+    pub async fn login_again(&self, phone: &str) -> String {
+        self.age_codes(phone, 31).await;
+        self.login(phone).await
+    }
+
+    /// How many products the store has, read straight from the database.
+    pub async fn product_count(&self, store_id: &str) -> i64 {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM products WHERE store_id = $1::uuid")
+                .bind(store_id)
+                .fetch_one(self.db.pool())
+                .await
+                .expect("counting products");
+        count
+    }
+
+    /// How many image rows the store has, read straight from the database.
+    pub async fn image_count(&self, store_id: &str) -> i64 {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM images WHERE store_id = $1::uuid")
+                .bind(store_id)
+                .fetch_one(self.db.pool())
+                .await
+                .expect("counting images");
+        count
+    }
+}
+
+/// A small real PNG, made in code.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbaImage::from_fn(width, height, |x, y| {
+        image::Rgba([(x % 255) as u8, (y % 255) as u8, 200, 255])
+    });
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgba8(image)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bytes
+}
+
+/// A small real (lossless) WebP, made in code.
+pub fn webp(width: u32, height: u32) -> Vec<u8> {
+    use image::ImageEncoder;
+    let image = image::RgbaImage::from_fn(width, height, |x, y| {
+        image::Rgba([(y % 255) as u8, 90, (x % 255) as u8, 255])
+    });
+    let mut bytes = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut bytes)
+        .write_image(
+            image.as_raw(),
+            width,
+            height,
+            image::ExtendedColorType::Rgba8,
+        )
+        .unwrap();
+    bytes
+}
+
+/// True when `needle` occurs anywhere in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+}

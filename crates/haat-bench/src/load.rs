@@ -1,0 +1,343 @@
+//! Load test: a real `haat serve` child and an nginx serving the very same HTML bytes as a
+//! static file, both driven by `wrk` on 127.0.0.1 in alternation (so machine noise hits
+//! both), with Haat's and PostgreSQL's memory sampled under load.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::procfs::{self, Memory};
+use crate::wrk::{self, WrkRun};
+
+/// The external programs the load test drives.
+pub struct Tools {
+    pub nginx: PathBuf,
+    pub wrk: PathBuf,
+}
+
+impl Tools {
+    /// Finds nginx and wrk, or says which Debian packages to install.
+    pub fn find() -> anyhow::Result<Tools> {
+        let nginx = find_program("nginx", &["/usr/sbin/nginx", "/usr/local/sbin/nginx"]);
+        let wrk = find_program("wrk", &[]);
+        match (nginx, wrk) {
+            (Some(nginx), Some(wrk)) => Ok(Tools { nginx, wrk }),
+            _ => bail!(
+                "the load test needs nginx and wrk; on Debian/Ubuntu run:\n  apt-get install -y nginx-light wrk"
+            ),
+        }
+    }
+
+    /// `nginx/1.22.1`, `wrk 4.1.0`, for the report.
+    pub fn versions(&self) -> (String, String) {
+        let output = |program: &Path, arg: &str| {
+            Command::new(program)
+                .arg(arg)
+                .output()
+                .map(|o| {
+                    let text = [o.stdout, o.stderr].concat();
+                    String::from_utf8_lossy(&text)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_owned()
+                })
+                .unwrap_or_default()
+        };
+        let nginx = output(&self.nginx, "-v");
+        let nginx = nginx.rsplit(' ').next().unwrap_or_default().to_owned();
+        let wrk = output(&self.wrk, "-v");
+        let wrk = wrk.split(' ').take(2).collect::<Vec<_>>().join(" ");
+        (nginx, wrk)
+    }
+}
+
+fn find_program(name: &str, extra: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .chain(extra.iter().map(PathBuf::from))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A child process that is stopped (SIGTERM, then SIGKILL) however the bench ends.
+struct Guarded {
+    name: &'static str,
+    child: Child,
+}
+
+impl Guarded {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM, then wait up to `grace`; SIGKILL after that. Returns whether it exited
+    /// successfully on SIGTERM.
+    fn terminate(&mut self, grace: Duration) -> bool {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return status.success();
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < grace {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!(
+            "haat-bench: {} did not stop within {grace:?}; killing it",
+            self.name
+        );
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        false
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        self.terminate(Duration::from_secs(30));
+    }
+}
+
+/// What the load test measured.
+#[derive(Debug)]
+pub struct LoadReport {
+    pub url_path: String,
+    pub page_bytes: usize,
+    pub runs: Vec<WrkRun>,
+    /// After start and one page request.
+    pub idle: Memory,
+    /// The largest readings while wrk ran with the most connections against Haat.
+    pub loaded: Memory,
+    pub haat_stopped_cleanly: bool,
+}
+
+pub struct LoadOptions<'a> {
+    pub haat: &'a Path,
+    pub data_dir: &'a Path,
+    pub slug: &'a str,
+    pub connections: &'a [u32],
+    pub duration: Duration,
+    pub rounds: usize,
+}
+
+async fn wait_ready(
+    client: &reqwest::Client,
+    url: &str,
+    child: &mut Guarded,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        if let Ok(Some(status)) = child.child.try_wait() {
+            bail!("{} exited during start with {status}", child.name);
+        }
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("{} was not ready at {url} within 2 minutes", child.name)
+}
+
+fn start_haat(haat: &Path, data_dir: &Path, port: u16) -> anyhow::Result<Guarded> {
+    let mut command = Command::new(haat);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("HAAT_") {
+            command.env_remove(key);
+        }
+    }
+    let child = command
+        .arg("serve")
+        .env("HAAT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HAAT_DATA_DIR", data_dir)
+        .env("HAAT_DRAIN_DELAY_MS", "0")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {}", haat.display()))?;
+    Ok(Guarded {
+        name: "haat serve",
+        child,
+    })
+}
+
+fn start_nginx(nginx: &Path, dir: &Path, page: &[u8], port: u16) -> anyhow::Result<Guarded> {
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www)?;
+    std::fs::write(www.join("page.html"), page)?;
+    let d = dir.display();
+    let conf = format!(
+        "daemon off;
+worker_processes auto;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    default_type text/html;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ root {d}/www; try_files /page.html =404; }}
+    }}
+}}
+"
+    );
+    let conf_path = dir.join("nginx.conf");
+    std::fs::write(&conf_path, conf)?;
+    let child = Command::new(nginx)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .arg("-c")
+        .arg(&conf_path)
+        .arg("-p")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .context("cannot start nginx")?;
+    Ok(Guarded {
+        name: "nginx",
+        child,
+    })
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Runs the whole load test; `scratch` is a directory nginx may read (mode 0755).
+pub async fn run(
+    tools: &Tools,
+    options: &LoadOptions<'_>,
+    scratch: &Path,
+) -> anyhow::Result<LoadReport> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let haat_port = free_port()?;
+    let haat_base = format!("http://127.0.0.1:{haat_port}");
+    let mut haat = start_haat(options.haat, options.data_dir, haat_port)?;
+    wait_ready(&client, &format!("{haat_base}/readyz"), &mut haat).await?;
+    let url_path = format!("/{}", options.slug);
+    let page = client.get(format!("{haat_base}{url_path}")).send().await?;
+    if !page.status().is_success() {
+        bail!("GET {url_path} answered {}", page.status());
+    }
+    let page = page.bytes().await?;
+    let idle = Memory::read(haat.pid(), options.data_dir);
+
+    let nginx_port = free_port()?;
+    let nginx_base = format!("http://127.0.0.1:{nginx_port}");
+    let mut nginx = start_nginx(&tools.nginx, scratch, &page, nginx_port)?;
+    wait_ready(&client, &format!("{nginx_base}{url_path}"), &mut nginx).await?;
+    let served = client
+        .get(format!("{nginx_base}{url_path}"))
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    if served != page {
+        bail!("nginx does not serve the same bytes as Haat");
+    }
+
+    let haat_url = format!("{haat_base}{url_path}");
+    let nginx_url = format!("{nginx_base}{url_path}");
+    let haat_pid = haat.pid();
+    let nginx_pid = nginx.pid();
+    let haat_pids = || {
+        let mut pids = vec![haat_pid];
+        pids.extend(procfs::postgres_pids(options.data_dir));
+        pids
+    };
+    let nginx_pids = || procfs::with_children(nginx_pid);
+    println!("load: warming up both servers");
+    let warmup = Duration::from_secs(3);
+    wrk::run(&tools.wrk, &haat_url, 64, warmup, "haat", &haat_pids, || {}).await?;
+    wrk::run(
+        &tools.wrk,
+        &nginx_url,
+        64,
+        warmup,
+        "nginx",
+        &nginx_pids,
+        || {},
+    )
+    .await?;
+
+    let most = options.connections.iter().copied().max().unwrap_or(0);
+    let mut loaded = idle;
+    let mut runs = Vec::new();
+    for &connections in options.connections {
+        for round in 0..options.rounds {
+            // Alternate which server goes first, so a noisy neighbour hits both.
+            let haat_first = round % 2 == 0;
+            for is_haat in [haat_first, !haat_first] {
+                let (url, name) = if is_haat {
+                    (&haat_url, "haat")
+                } else {
+                    (&nginx_url, "nginx")
+                };
+                let pids: &dyn Fn() -> Vec<u32> = if is_haat { &haat_pids } else { &nginx_pids };
+                let sample_memory = is_haat && connections == most;
+                println!("load: wrk -c{connections} {name} (round {})", round + 1);
+                let mut run = wrk::run(
+                    &tools.wrk,
+                    url,
+                    connections,
+                    options.duration,
+                    name,
+                    pids,
+                    || {
+                        if sample_memory {
+                            loaded = loaded.max(Memory::read(haat_pid, options.data_dir));
+                        }
+                    },
+                )
+                .await?;
+                run.round = round + 1;
+                runs.push(run);
+            }
+        }
+    }
+    let stopped = tokio::task::spawn_blocking(move || {
+        nginx.terminate(Duration::from_secs(10));
+        haat.terminate(Duration::from_secs(60))
+    })
+    .await?;
+    if procfs::postgres_pids(options.data_dir)
+        .first()
+        .is_some_and(|&pid| procfs::rss_kib(pid).is_some())
+    {
+        eprintln!("haat-bench: the embedded PostgreSQL is still running after haat stopped");
+    }
+    Ok(LoadReport {
+        url_path,
+        page_bytes: page.len(),
+        runs,
+        idle,
+        loaded,
+        haat_stopped_cleanly: stopped,
+    })
+}

@@ -1,0 +1,237 @@
+//! `haat-bench`: the measurements behind docs/BENCHMARKS.md, run by `cargo xtask bench`.
+//!
+//! 1. Seeds stores of 20, 2,000 and 20,000 products into a fresh embedded PostgreSQL
+//!    (fsync on) in a temporary data directory.
+//! 2. In process: counts the SQL statements of every page of every store (from sqlx's
+//!    own statement log), EXPLAINs the products query, and times cold and warm builds.
+//! 3. Out of process: starts `haat serve` (release binary) on the same data directory and
+//!    an nginx serving the very same HTML bytes, drives both with wrk at 64 and 256
+//!    connections in alternation, and samples Haat's and PostgreSQL's memory.
+//! 4. Prints a markdown report and writes it to `--out`.
+//!
+//! Everything listens on 127.0.0.1 only; every child process is stopped at the end.
+
+mod inprocess;
+mod load;
+mod probe;
+mod procfs;
+mod report;
+mod seed;
+mod wrk;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use haat::config::Config;
+use haat::database::Database;
+
+use crate::inprocess::{App, ColdWarm, Plan, StoreQueries};
+use crate::load::{LoadOptions, Tools};
+use crate::probe::Probe;
+use crate::report::{Machine, Results};
+use crate::seed::BenchStore;
+
+#[derive(Parser, Debug)]
+#[command(about = "Haat's benchmarks (see docs/BENCHMARKS.md)")]
+struct Args {
+    /// The `haat` binary to load-test; default: `haat` next to this executable.
+    #[arg(long)]
+    haat: Option<PathBuf>,
+    /// Where to write the markdown report.
+    #[arg(long, default_value = "target/bench/report.md")]
+    out: PathBuf,
+    /// Use (and keep) this data directory instead of a fresh temporary one; stores that
+    /// already exist there are not seeded again.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Seconds per wrk run.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// wrk rounds per connection count; each round runs both servers, alternating which
+    /// goes first.
+    #[arg(long, default_value_t = 2)]
+    rounds: usize,
+    /// Warm requests timed after each cold one.
+    #[arg(long, default_value_t = 50)]
+    warm: usize,
+    /// Skip the wrk/nginx load test and the memory figures.
+    #[arg(long)]
+    no_load: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("haat-bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A directory PostgreSQL (run as `postgres` when we are root) and nginx's workers can
+/// traverse.
+fn open_dir(path: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot chmod {}", path.display()))
+}
+
+fn temp_dir(prefix: &str) -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
+    open_dir(dir.path())?;
+    Ok(dir)
+}
+
+struct InProcess {
+    stores: Vec<BenchStore>,
+    queries: Vec<StoreQueries>,
+    plans: Vec<Plan>,
+    cold: ColdWarm,
+    postgres: String,
+}
+
+/// Seeding, statement counts, plans and the new-pool cold build, on one open database.
+async fn in_process(
+    config: &Config,
+    database: &Database,
+    probe: &Probe,
+    warm: usize,
+) -> anyhow::Result<InProcess> {
+    println!("seeding (20 + 2,000 + 20,000 products)");
+    let stores = seed::seed(&database.db, config).await?;
+    let (postgres,): (String,) = sqlx::query_as("SHOW server_version")
+        .fetch_one(database.db.pool())
+        .await?;
+    println!("counting SQL statements on every page of every store");
+    let app = App::start(config, database.db.clone()).await?;
+    let queries = inprocess::count_queries(&app, probe, &stores).await;
+    app.stop().await?;
+    let queries = queries?;
+    let big = queries.last().context("no stores")?;
+    let plans = inprocess::explain(&database.db, &big.store, &big.first).await?;
+    println!("cold and warm builds on a new pool");
+    let store = &stores[seed::LOAD_STORE];
+    let cold = inprocess::cold_new_pool(config, &database.db, probe, store, warm).await?;
+    Ok(InProcess {
+        stores,
+        queries,
+        plans,
+        cold,
+        postgres,
+    })
+}
+
+/// Runs `work` on a freshly opened database and always closes it (stopping the embedded
+/// cluster), on error and on Ctrl-C too.
+async fn with_database<T>(
+    config: &Config,
+    work: impl AsyncFnOnce(&Database) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let database = Database::open(config)
+        .await
+        .context("opening the embedded database")?;
+    let result = tokio::select! {
+        result = work(&database) => result,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
+    database.close().await;
+    result
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let tools = if args.no_load {
+        None
+    } else {
+        Some(Tools::find()?)
+    };
+    let haat = match &args.haat {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?.with_file_name("haat"),
+    };
+    if tools.is_some() && !haat.is_file() {
+        bail!(
+            "{} not found; build it with `cargo build --release -p haat` (or run `cargo xtask bench`)",
+            haat.display()
+        );
+    }
+    let probe = Probe::install();
+    let temp = temp_dir("haat-bench-")?;
+    let data_dir = match &args.data_dir {
+        Some(dir) => {
+            open_dir(dir)?;
+            std::path::absolute(dir)?
+        }
+        None => temp.path().join("data"),
+    };
+    open_dir(&data_dir)?;
+    let config = Config {
+        data_dir: data_dir.clone(),
+        listen: "127.0.0.1:0".parse()?,
+        ..Config::default()
+    };
+    println!("data directory: {}", data_dir.display());
+
+    let phase = with_database(&config, async |database| {
+        in_process(&config, database, &probe, args.warm).await
+    })
+    .await?;
+    let store = &phase.stores[seed::LOAD_STORE];
+    println!("cold build after restarting the embedded PostgreSQL");
+    let restarted = with_database(&config, async |database| {
+        inprocess::cold_then_warm(
+            "Haat and its PostgreSQL restarted",
+            &config,
+            database.db.clone(),
+            &probe,
+            &format!("/{}", store.slug),
+            args.warm,
+        )
+        .await
+    })
+    .await?;
+
+    let mut versions = (String::new(), String::new());
+    let load = match &tools {
+        Some(tools) => {
+            versions = tools.versions();
+            let scratch = temp.path().join("nginx");
+            open_dir(&scratch)?;
+            let options = LoadOptions {
+                haat: &haat,
+                data_dir: &data_dir,
+                slug: &store.slug,
+                connections: &[64, 256],
+                duration: Duration::from_secs(args.duration),
+                rounds: args.rounds.max(1),
+            };
+            Some(load::run(tools, &options, &scratch).await?)
+        }
+        None => None,
+    };
+
+    let machine = Machine::detect(phase.postgres.clone(), versions.0, versions.1);
+    let cold = [phase.cold, restarted];
+    let text = report::render(&Results {
+        machine: &machine,
+        queries: &phase.queries,
+        plans: &phase.plans,
+        cold: &cold,
+        cold_store: &format!("{}, {} products", store.name, store.products),
+        load: load.as_ref(),
+    });
+    if let Some(parent) = args.out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&args.out, &text)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!("\n{text}");
+    println!("report written to {}", args.out.display());
+    Ok(())
+}
