@@ -184,7 +184,7 @@ pub async fn explain(
     let products = statements
         .iter()
         .find(|s| s.sql.contains("FROM products p"))
-        .context("the page ran no products query")?;
+        .with_context(|| format!("the page ran no products query: {statements:?}"))?;
     let sql = &products.sql;
     let id = store.id.as_uuid();
     let custom: Vec<(String,)> = sqlx::query_as(&format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))

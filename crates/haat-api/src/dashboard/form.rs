@@ -30,7 +30,10 @@ pub(crate) fn urlencoded(form: Result<Form<Fields>, FormRejection>) -> Result<Fi
             } else {
                 StatusCode::BAD_REQUEST
             };
-            Err(PageError(page::error_page(status, ErrorKind::BadRequest)))
+            Err(PageError::from(page::error_page(
+                status,
+                ErrorKind::BadRequest,
+            )))
         }
     }
 }

@@ -149,7 +149,7 @@ pub(crate) async fn require_store(
 ) -> Result<StoreRecord, PageError> {
     seller_store(state, seller)
         .await?
-        .ok_or_else(|| PageError(page::see_other("/dashboard")))
+        .ok_or_else(|| PageError::from(page::see_other("/dashboard")))
 }
 
 fn setup_page(
@@ -169,7 +169,7 @@ fn setup_page(
 }
 
 fn bad_request() -> PageError {
-    PageError(page::error_page(
+    PageError::from(page::error_page(
         StatusCode::BAD_REQUEST,
         ErrorKind::BadRequest,
     ))

@@ -164,24 +164,24 @@ fn plain_failure() -> Response {
 }
 
 /// A handler's early exit: a page already rendered, usually from an error. Lets handlers
-/// use `?` on database, media and API errors.
-pub(crate) struct PageError(pub(crate) Response);
+/// use `?` on database, media and API errors. Boxed: `Result`s carrying it stay small.
+pub(crate) struct PageError(Box<Response>);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 impl From<Response> for PageError {
     fn from(response: Response) -> Self {
-        PageError(response)
+        PageError(Box::new(response))
     }
 }
 
 impl From<crate::Error> for PageError {
     fn from(error: crate::Error) -> Self {
-        PageError(failure(&error))
+        failure(&error).into()
     }
 }
 

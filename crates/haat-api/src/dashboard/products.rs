@@ -191,7 +191,7 @@ async fn owned_product(
 }
 
 fn product_not_found() -> PageError {
-    PageError(page::error_page(
+    PageError::from(page::error_page(
         StatusCode::NOT_FOUND,
         ErrorKind::ProductNotFound,
     ))

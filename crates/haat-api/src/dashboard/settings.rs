@@ -4,7 +4,7 @@
 
 use axum::extract::{Request, State};
 use axum::response::Response;
-use haat_db::StoreRecord;
+use haat_db::{StorePatch, StoreRecord};
 use haat_http::ApiError;
 use haat_storefront::urls;
 use http::StatusCode;
@@ -84,24 +84,20 @@ pub(crate) async fn save(
             form,
         ));
     }
-    let invalid = |api: &ApiError, values: StoreFormValues| {
+    let invalid = |errors: &[ApiError], values: StoreFormValues| {
+        let status = errors
+            .first()
+            .map_or(StatusCode::UNPROCESSABLE_ENTITY, |error| error.status);
         let form = SettingsForm {
             values,
-            errors: FieldErrors::from_api_error(api, &FIELDS, &max_photo),
+            errors: FieldErrors::from_api_errors(errors, &FIELDS, &max_photo),
             alert: None,
         };
-        settings_page(&state, &csrf, api.status, &store, form)
+        settings_page(&state, &csrf, status, &store, form)
     };
-    let request = UpdateStoreRequest {
-        name: Some(values.name.clone()),
-        description: Some(values.description.clone()),
-        whatsapp: Some(Some(values.whatsapp.clone())),
-        accent_colour: Some(values.accent_colour.clone()),
-        currency: Some(values.currency.clone()),
-    };
-    let patch = match parse_store_patch(&request) {
+    let patch = match parse_settings(&values) {
         Ok(patch) => patch,
-        Err(api) => return Ok(invalid(&api, values)),
+        Err(errors) => return Ok(invalid(&errors, values)),
     };
     // The photo is processed only once the text is known to be good.
     let logo = match multipart.image {
@@ -113,7 +109,7 @@ pub(crate) async fn save(
                 if api.status.is_server_error() {
                     return Ok(page::failure(&error));
                 }
-                return Ok(invalid(&api, values));
+                return Ok(invalid(&[api], values));
             }
         },
     };
@@ -125,6 +121,51 @@ pub(crate) async fn save(
     tracing::info!(store.id = %updated.id, logo_changed = logo.is_some(), "store settings saved");
     metrics::counter!("haat_dashboard_actions_total", "action" => "settings_saved").increment(1);
     Ok(page::see_other("/dashboard?done=settings"))
+}
+
+/// Every field is saved (a blank WhatsApp number removes it). When something is wrong,
+/// each field is also checked on its own, so all the problems show at once.
+fn parse_settings(values: &StoreFormValues) -> Result<StorePatch, Vec<ApiError>> {
+    let full = UpdateStoreRequest {
+        name: Some(values.name.clone()),
+        description: Some(values.description.clone()),
+        whatsapp: Some(Some(values.whatsapp.clone())),
+        accent_colour: Some(values.accent_colour.clone()),
+        currency: Some(values.currency.clone()),
+    };
+    let first_error = match parse_store_patch(&full) {
+        Ok(patch) => return Ok(patch),
+        Err(error) => error,
+    };
+    let one_by_one = [
+        UpdateStoreRequest {
+            name: full.name.clone(),
+            ..UpdateStoreRequest::default()
+        },
+        UpdateStoreRequest {
+            description: full.description.clone(),
+            ..UpdateStoreRequest::default()
+        },
+        UpdateStoreRequest {
+            whatsapp: full.whatsapp.clone(),
+            ..UpdateStoreRequest::default()
+        },
+        UpdateStoreRequest {
+            accent_colour: full.accent_colour.clone(),
+            ..UpdateStoreRequest::default()
+        },
+        UpdateStoreRequest {
+            currency: full.currency.clone(),
+            ..UpdateStoreRequest::default()
+        },
+    ];
+    let mut errors = vec![first_error];
+    errors.extend(
+        one_by_one
+            .iter()
+            .filter_map(|request| parse_store_patch(request).err()),
+    );
+    Err(errors)
 }
 
 /// The form as the seller filled it in.

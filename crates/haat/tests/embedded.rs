@@ -1,0 +1,177 @@
+//! The real `haat` binary on its embedded PostgreSQL: first start creates the cluster,
+//! acknowledged writes survive `kill -9` of Haat and of PostgreSQL, the next start
+//! reuses the cluster, and SIGTERM drains and stops everything cleanly.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::random_phone;
+
+struct Haat {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start(data_dir: &Path) -> Haat {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_haat"))
+        .arg("serve")
+        .env("HAAT_DATA_DIR", data_dir)
+        .env("HAAT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HAAT_DRAIN_DELAY_MS", "0")
+        .env("RUST_LOG", "warn")
+        .env_remove("HAAT_DATABASE_URL")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn haat");
+    let haat = Haat {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let ready = client.get(format!("{}/readyz", haat.base)).send().await;
+        if matches!(&ready, Ok(response) if response.status() == 200) {
+            return haat;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "haat did not become ready"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn postmaster_pid(data_dir: &Path) -> Option<i32> {
+    let text = std::fs::read_to_string(data_dir.join("postgres/data/postmaster.pid")).ok()?;
+    text.lines().next()?.trim().parse().ok()
+}
+
+fn alive(pid: i32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+}
+
+fn signal(pid: i32, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    support::into_json(request.send().await.unwrap()).await
+}
+
+fn last_code(data_dir: &Path, phone: &str) -> String {
+    let text = std::fs::read_to_string(data_dir.join("sms-outbox.jsonl")).unwrap();
+    text.lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line["to"] == phone)
+        .last()
+        .and_then(|line| line["otp"].as_str().map(str::to_owned))
+        .expect("code")
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_kill_9_and_restart_reuses_the_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path();
+    let mut haat = start(data_dir).await;
+    let phone = random_phone();
+    let (status, _) = post(
+        &haat.base,
+        "/api/v1/auth/otp",
+        None,
+        json!({ "phone": phone }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let code = last_code(data_dir, &phone);
+    let (_, session) = post(
+        &haat.base,
+        "/api/v1/auth/verify",
+        None,
+        json!({ "phone": phone, "code": code }),
+    )
+    .await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let (status, store) = post(
+        &haat.base,
+        "/api/v1/stores",
+        Some(&token),
+        json!({ "name": "Durable Dhaba" }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let store_id = store["id"].as_str().unwrap().to_owned();
+    let (status, product) = post(
+        &haat.base,
+        &format!("/api/v1/stores/{store_id}/products"),
+        Some(&token),
+        json!({ "name": "Dal Makhani", "price": "249" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{product}");
+
+    // Crash both processes at once, right after the acknowledgement.
+    let postmaster = postmaster_pid(data_dir).expect("embedded postgres running");
+    signal(haat.child.id() as i32, "KILL");
+    let _ = haat.child.wait();
+    signal(postmaster, "KILL");
+
+    // The next start recovers the cluster and every acknowledged write is there.
+    let mut haat = start(data_dir).await;
+    let response = reqwest::get(format!("{}/api/v1/storefront/durable-dhaba", haat.base))
+        .await
+        .unwrap();
+    let (status, catalog) = support::into_json(response).await;
+    assert_eq!(status, 200, "{catalog}");
+    assert_eq!(catalog["products"][0]["name"], "Dal Makhani");
+    assert_eq!(catalog["products"][0]["price_minor"], 24900);
+    // The session survived too.
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/stores", haat.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // SIGTERM: drains, exits 0 and stops the embedded cluster.
+    let postmaster = postmaster_pid(data_dir).expect("embedded postgres running");
+    signal(haat.child.id() as i32, "TERM");
+    let status = haat.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let started = Instant::now();
+    while alive(postmaster) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "postgres still running"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
