@@ -173,13 +173,31 @@ pub fn build_router(
         router = router.merge(haat_storefront::router(storefront));
     }
     let router = router
-        .fallback(haat_storefront::not_found)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(CompressionLayer::new().gzip(true).br(true));
     let router = observability_layers(
         router,
         Duration::from_secs(config.request_timeout_secs.max(1)),
     );
     Ok((router, readiness))
+}
+
+/// Unknown paths: a JSON error under `/api/`, the friendly HTML page elsewhere.
+async fn not_found(uri: http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        return haat_http::ApiError::not_found("route").into_response();
+    }
+    haat_storefront::not_found().await
+}
+
+async fn method_not_allowed() -> axum::response::Response {
+    haat_http::ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this method is not allowed on this path",
+    )
+    .into_response()
 }
 
 /// `GET /healthz`: the process is alive.

@@ -131,6 +131,9 @@ async fn serve_with(
             );
         }
     }
+    if matches!(role, Role::All | Role::Storefront) {
+        println!("  storefront: {base}/<store-slug>");
+    }
     if let Some(summary) = &demo_summary {
         println!("{summary}");
     }

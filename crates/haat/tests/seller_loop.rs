@@ -172,3 +172,20 @@ async fn health_readiness_metrics_and_request_ids() {
     assert_eq!(body["status"], "draining");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_with_the_error_shape() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get_json("/api/v1/nope", None).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, html) = app.get_text("/no-such-store/and/more").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("<html"), "{html}");
+    let (status, body) = app
+        .send(reqwest::Method::DELETE, "/api/v1/stores", None, None)
+        .await;
+    assert_eq!(status, 405);
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    app.stop().await;
+}
