@@ -43,7 +43,18 @@ pub async fn read_multipart(state: &ApiState, request: Request) -> Result<Multip
     while let Some(part) = multipart.next_field().await.map_err(multipart_error)? {
         let name = part.name().unwrap_or_default().to_owned();
         if name == "image" {
-            let bytes = part.bytes().await.map_err(multipart_error)?;
+            let bytes = part
+                .bytes()
+                .await
+                .map_err(|error| match multipart_error(error) {
+                    // Over the body limit inside the photo: the photo is too large, as for a raw body.
+                    too_large if too_large.status == StatusCode::PAYLOAD_TOO_LARGE => {
+                        crate::Error::from(MediaError::TooLarge {
+                            limit_bytes: state.images().policy().max_upload_bytes,
+                        })
+                    }
+                    other => other.with_field("image").into(),
+                })?;
             // An empty file input (no photo chosen) is the same as no image.
             if !bytes.is_empty() {
                 form.image = Some(bytes);

@@ -184,7 +184,12 @@ pub async fn explain(
     let products = statements
         .iter()
         .find(|s| s.sql.contains("FROM products p"))
-        .with_context(|| format!("the page ran no products query: {statements:?}"))?;
+        .with_context(|| {
+            format!(
+                "no products query among the page's {} statements",
+                statements.len()
+            )
+        })?;
     let sql = &products.sql;
     let id = store.id.as_uuid();
     let custom: Vec<(String,)> = sqlx::query_as(&format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))

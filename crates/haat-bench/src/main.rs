@@ -223,7 +223,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         queries: &phase.queries,
         plans: &phase.plans,
         cold: &cold,
-        cold_store: &format!("{}, {} products", store.name, store.products),
+        cold_store: &format!(
+            "{}, {} products",
+            store.name,
+            report::thousands(store.products)
+        ),
         load: load.as_ref(),
     });
     if let Some(parent) = args.out.parent() {

@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tracing::field::{Field, Visit};
+use tracing::subscriber::Interest;
 use tracing::{Event, Metadata, Subscriber};
-use tracing_subscriber::filter::{filter_fn, EnvFilter};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::filter::EnvFilter;
+use tracing_subscriber::layer::{Context, Filter, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
 const SQL_TARGET: &str = "sqlx::query";
@@ -57,14 +58,7 @@ impl Probe {
         let probe = Probe {
             inner: Arc::new(Inner::default()),
         };
-        let switches = probe.inner.clone();
-        let filter = filter_fn(move |metadata: &Metadata<'_>| {
-            let target = metadata.target();
-            (target == SQL_TARGET && switches.counting.load(Ordering::Relaxed))
-                || (target.starts_with(HTTP_TARGET)
-                    && metadata.is_event()
-                    && switches.timing.load(Ordering::Relaxed))
-        });
+        let switches = Switches(probe.inner.clone());
         let logs = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
         tracing_subscriber::registry()
             .with(
@@ -72,7 +66,7 @@ impl Probe {
                     .with_writer(std::io::stderr)
                     .with_filter(logs),
             )
-            .with(ProbeLayer(probe.inner.clone()).with_filter(filter))
+            .with(ProbeLayer(probe.inner.clone()).with_filter(switches))
             .init();
         probe
     }
@@ -99,6 +93,38 @@ impl Probe {
     pub fn stop_timing(&self) -> Vec<f64> {
         self.inner.timing.store(false, Ordering::SeqCst);
         std::mem::take(&mut *lock(&self.inner.server_ms))
+    }
+}
+
+/// The probe's filter. Our two targets get `Interest::sometimes`, so the switches are read
+/// on every event rather than cached at the callsite; every other callsite is `never`.
+struct Switches(Arc<Inner>);
+
+impl Switches {
+    fn watched(metadata: &Metadata<'_>) -> bool {
+        metadata.is_event()
+            && (metadata.target() == SQL_TARGET || metadata.target().starts_with(HTTP_TARGET))
+    }
+}
+
+impl<S> Filter<S> for Switches {
+    fn enabled(&self, metadata: &Metadata<'_>, _context: &Context<'_, S>) -> bool {
+        if !Switches::watched(metadata) {
+            return false;
+        }
+        if metadata.target() == SQL_TARGET {
+            self.0.counting.load(Ordering::Relaxed)
+        } else {
+            self.0.timing.load(Ordering::Relaxed)
+        }
+    }
+
+    fn callsite_enabled(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if Switches::watched(metadata) {
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
     }
 }
 

@@ -75,6 +75,19 @@ fn opt(value: Option<usize>) -> String {
     value.map_or("—".to_owned(), |v| v.to_string())
 }
 
+/// `20000` → `20,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn mib(kib: u64) -> String {
     format!("{:.0} MiB", kib as f64 / 1024.0)
 }
@@ -83,16 +96,23 @@ pub fn render(results: &Results<'_>) -> String {
     let mut out = String::new();
     let m = results.machine;
     let _ = writeln!(out, "# Haat benchmark report\n");
-    let _ = writeln!(
-        out,
-        "{} · {} logical CPUs · {} MiB RAM · Linux {} · PostgreSQL {} (embedded, fsync on) · {} · {} · {}\n",
-        m.cpu, m.cpus, m.memory_mib, m.kernel, m.postgres, m.nginx, m.wrk, m.date
-    );
+    let parts = [
+        m.cpu.clone(),
+        format!("{} logical CPUs", m.cpus),
+        format!("{} MiB RAM", m.memory_mib),
+        format!("Linux {}", m.kernel),
+        format!("PostgreSQL {} (embedded, fsync on)", m.postgres),
+        m.nginx.clone(),
+        m.wrk.clone(),
+        m.date.clone(),
+    ];
+    let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    let _ = writeln!(out, "{}\n", parts.join(" · "));
     queries(&mut out, results.queries);
     plans(&mut out, results.plans);
     cold(&mut out, results.cold, results.cold_store);
     if let Some(load) = results.load {
-        throughput(&mut out, load);
+        throughput(&mut out, load, m.cpus);
         memory(&mut out, load);
     }
     out
@@ -109,7 +129,7 @@ fn queries(out: &mut String, queries: &[StoreQueries]) {
             out,
             "| {} | {} | {} | {} | {} | {}–{} ({}) | {} / {} |",
             q.store.name,
-            q.store.products,
+            thousands(q.store.products),
             q.first.len(),
             opt(q.second),
             opt(q.last),
@@ -141,7 +161,7 @@ fn queries(out: &mut String, queries: &[StoreQueries]) {
         let _ = writeln!(
             out,
             "Page 1 of the {}-product store, as sqlx logged it:\n\n| # | statement | rows | DB time |\n|--:|---|--:|--:|",
-            big.store.products
+            thousands(big.store.products)
         );
         for (n, s) in big.first.iter().enumerate() {
             let summary = s.summary.replace('|', "\\|");
@@ -237,7 +257,7 @@ fn combined(runs: &[&WrkRun]) -> (f64, f64, f64) {
     )
 }
 
-fn throughput(out: &mut String, load: &LoadReport) {
+fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
     let _ = writeln!(
         out,
         "## Throughput of `GET {}` ({} bytes of HTML) vs nginx serving the same bytes\n",
@@ -266,7 +286,8 @@ fn throughput(out: &mut String, load: &LoadReport) {
     }
     let _ = writeln!(
         out,
-        "\nEvery run (`wrk -t2 -c<n> -d<s> --timeout 10s --latency`, servers alternating):\n\n| connections | round | server | req/s | p50 | p99 | errors | server CPU |\n|--:|--:|---|--:|--:|--:|--:|--:|"
+        "\nEvery run (`wrk -t2 -c<n> -d<s> --timeout 10s --latency`, servers alternating). Server CPU is user + system time of Haat and all its PostgreSQL processes, or of nginx's master and workers, over the run; the box has {} CPU-seconds per second, shared with wrk.\n\n| connections | round | server | req/s | p50 | p99 | errors | server CPU |\n|--:|--:|---|--:|--:|--:|--:|--:|",
+        cpus
     );
     for r in &load.runs {
         let _ = writeln!(
@@ -332,6 +353,14 @@ mod tests {
         assert_eq!(percentile(&values, 99.0), 50.0);
         assert_eq!(percentile(&[3.0], 99.0), 3.0);
         assert!(percentile(&[], 50.0).is_nan());
+    }
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(thousands(20), "20");
+        assert_eq!(thousands(2_000), "2,000");
+        assert_eq!(thousands(20_000), "20,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -90,8 +90,7 @@ fn last_code(data_dir: &Path, phone: &str) -> String {
     let text = std::fs::read_to_string(data_dir.join("sms-outbox.jsonl")).unwrap();
     text.lines()
         .map(|line| serde_json::from_str::<Value>(line).unwrap())
-        .filter(|line| line["to"] == phone)
-        .last()
+        .rfind(|line| line["to"] == phone)
         .and_then(|line| line["otp"].as_str().map(str::to_owned))
         .expect("code")
 }

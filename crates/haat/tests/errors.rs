@@ -966,3 +966,27 @@ async fn markup_is_stored_as_typed_and_escaped_when_shown() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn unknown_api_routes_and_methods_answer_in_the_error_shape() {
+    let ctx = Ctx::new().await;
+    let check = |method: Method, template: &'static str, expected: Expected| {
+        ctx.empty(method, template, expected)
+    };
+    let not_found: Expected = (404, "not_found", None);
+    let not_allowed: Expected = (405, "method_not_allowed", None);
+    check(GET, "/api/v1/nope", not_found).await;
+    check(
+        GET,
+        "/api/v1/stores/{s}/products/{p}/image/extra",
+        not_found,
+    )
+    .await;
+    check(GET, "/api/v2/stores", not_found).await;
+    check(PUT, STORES, not_allowed).await;
+    check(DELETE, STORE, not_allowed).await;
+    check(POST, PRODUCT, not_allowed).await;
+    check(GET, "/api/v1/stores/{s}/logo", not_allowed).await;
+    check(DELETE, "/api/v1/openapi.json", not_allowed).await;
+    ctx.app.stop().await;
+}

@@ -406,3 +406,51 @@ async fn logout_revokes_only_that_token() {
     assert_eq!(revoked, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn concurrent_requests_cannot_beat_the_limits() {
+    let app = TestApp::spawn().await;
+    let phone = random_phone();
+    // Many code requests at once: one code, the rest told to wait.
+    let replies = futures::future::join_all((0..8).map(|_| app.request_code(&phone))).await;
+    let sent = replies.iter().filter(|reply| reply.status == 200).count();
+    assert_eq!(sent, 1);
+    for reply in replies.iter().filter(|reply| reply.status != 200) {
+        check_refused(reply, (429, "rate_limited", Some("phone")));
+    }
+    // The right code sent many times at once: exactly one session.
+    let code = app.last_code(&phone).unwrap();
+    let replies = futures::future::join_all((0..8).map(|_| app.verify_code(&phone, &code))).await;
+    let verified = replies.iter().filter(|reply| reply.status == 200).count();
+    assert_eq!(verified, 1);
+    for reply in replies.iter().filter(|reply| reply.status != 200) {
+        check_refused(reply, (422, "no_active_code", Some("code")));
+    }
+    // Wrong codes at once never allow more than five tries.
+    app.age_codes(&phone, 31).await;
+    assert_eq!(app.request_code(&phone).await.status, 200);
+    let code = app.last_code(&phone).unwrap();
+    let bad = wrong(&code);
+    let replies = futures::future::join_all((0..10).map(|_| app.verify_code(&phone, &bad))).await;
+    let wrong_count = replies
+        .iter()
+        .filter(|reply| reply.code() == "wrong_code")
+        .count();
+    assert_eq!(wrong_count, 4, "four warnings, then locked");
+    let (attempts,): (i32,) = sqlx::query_as(
+        "SELECT attempts FROM otp_challenges WHERE phone = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(&phone)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(attempts, 5);
+    let reply = app.verify_code(&phone, &code).await;
+    check_refused(&reply, (429, "too_many_attempts", Some("code")));
+    let (sessions,): (i64,) = sqlx::query_as("SELECT count(*) FROM sessions")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sessions, 1);
+    app.stop().await;
+}

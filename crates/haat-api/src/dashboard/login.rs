@@ -62,6 +62,11 @@ pub(crate) async fn send_code(
     let response = match api.status {
         // The phone's own limit: a code was sent moments ago, so ask for that one.
         StatusCode::TOO_MANY_REQUESTS if api.field.as_deref() == Some("phone") => {
+            let wait = api.retry_after.unwrap_or(Duration::from_secs(1));
+            let message = format!(
+                "We already sent you a code: enter it here. You can ask for a new one in {}.",
+                seconds_phrase(wait)
+            );
             code_page(&state, &csrf, api.status, &phone, Some(message))
         }
         status if status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE => {
@@ -243,11 +248,16 @@ fn sign_in_layout(state: &ApiState, title: &str) -> Layout {
 
 fn with_wait(message: String, retry_after: Option<Duration>) -> String {
     match retry_after {
-        Some(wait) => match wait.as_secs().max(1) {
-            1 => format!("{message} Try again in 1 second."),
-            seconds => format!("{message} Try again in {seconds} seconds."),
-        },
+        Some(wait) => format!("{message} Try again in {}.", seconds_phrase(wait)),
         None => message,
+    }
+}
+
+/// "1 second", "27 seconds": whole seconds, rounded down, at least one.
+fn seconds_phrase(wait: Duration) -> String {
+    match wait.as_secs().max(1) {
+        1 => "1 second".to_owned(),
+        seconds => format!("{seconds} seconds"),
     }
 }
 

@@ -23,10 +23,11 @@ mod session;
 mod settings;
 mod views;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Path};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
+use haat_domain::ProductId;
 use http::{header, HeaderValue, StatusCode};
 use tower_http::set_header::SetResponseHeaderLayer;
 use url::Url;
@@ -48,21 +49,33 @@ pub fn router(state: ApiState) -> Router {
             "/dashboard/settings",
             get(settings::show).post(settings::save),
         )
-        .route("/dashboard/products", post(products::create))
-        .route("/dashboard/products/{product_id}", post(products::update))
+        .route(
+            "/dashboard/products",
+            get(redirect_to_new_product).post(products::create),
+        )
+        .route(
+            "/dashboard/products/{product_id}",
+            get(redirect_to_edit).post(products::update),
+        )
         .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
     Router::new()
         .route("/dashboard", get(home::show))
         .route("/dashboard/", get(redirect_home))
-        .route("/dashboard/login", post(login::send_code))
-        .route("/dashboard/verify", post(login::verify))
-        .route("/dashboard/logout", post(login::logout))
-        .route("/dashboard/store", post(home::create_store))
+        .route(
+            "/dashboard/login",
+            get(redirect_home).post(login::send_code),
+        )
+        .route("/dashboard/verify", get(redirect_home).post(login::verify))
+        .route("/dashboard/logout", get(redirect_home).post(login::logout))
+        .route(
+            "/dashboard/store",
+            get(redirect_home).post(home::create_store),
+        )
         .route("/dashboard/products/new", get(products::new))
         .route("/dashboard/products/{product_id}/edit", get(products::edit))
         .route(
             "/dashboard/products/{product_id}/delete",
-            post(products::delete),
+            get(redirect_to_edit).post(products::delete),
         )
         .route("/dashboard/app.js", get(script))
         .route("/dashboard/{*rest}", get(not_found))
@@ -126,8 +139,21 @@ async fn script() -> Response {
         .into_response()
 }
 
+/// A form's address opened directly (a reload after a POST, a shared URL, the Back
+/// button) goes to the page that shows the form instead of a bare 405.
 async fn redirect_home() -> Response {
     page::see_other("/dashboard")
+}
+
+async fn redirect_to_new_product() -> Response {
+    page::see_other("/dashboard/products/new")
+}
+
+async fn redirect_to_edit(Path(product_id): Path<String>) -> Response {
+    match ProductId::parse(&product_id) {
+        Ok(product_id) => page::see_other(&format!("/dashboard/products/{product_id}/edit")),
+        Err(_) => page::see_other("/dashboard"),
+    }
 }
 
 async fn not_found() -> Response {

@@ -115,7 +115,7 @@ pub(crate) fn error_page(status: StatusCode, kind: ErrorKind) -> Response {
 /// The 403 for a form whose CSRF token is missing or wrong, with a fresh form that only
 /// needs pressing again (used where the form has nothing to keep, such as "Log out").
 pub(crate) fn expired_form(retry: RetryForm, csrf: &CsrfToken) -> Response {
-    metrics::counter!("haat_dashboard_actions_total", "action" => "csrf_rejected").increment(1);
+    count_csrf_rejection();
     let page = ErrorPage {
         layout: Layout::new("Please try again"),
         heading: "Please try again",

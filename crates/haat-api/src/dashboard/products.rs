@@ -8,7 +8,6 @@
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Request, State};
-use axum::response::Response;
 use axum::Form;
 use haat_db::{DbError, NewProduct, ProductPatch, ProductRecord, StoreRecord};
 use haat_domain::catalog::ImageRef;
@@ -57,10 +56,7 @@ pub(crate) async fn create(
     request: Request,
 ) -> PageResult {
     let store = require_store(&state, &seller).await?;
-    let submitted = match read_form(&state, &csrf, &store, None, request).await? {
-        Ok(submitted) => submitted,
-        Err(response) => return Ok(response),
-    };
+    let submitted = read_form(&state, &csrf, &store, None, request).await?;
     let page = Refusal {
         state: &state,
         csrf: &csrf,
@@ -113,10 +109,7 @@ pub(crate) async fn update(
     let store = require_store(&state, &seller).await?;
     // Ownership before reading the body: another store's id costs nothing to refuse.
     let product = owned_product(&state, &store, &product_id).await?;
-    let submitted = match read_form(&state, &csrf, &store, Some(&product), request).await? {
-        Ok(submitted) => submitted,
-        Err(response) => return Ok(response),
-    };
+    let submitted = read_form(&state, &csrf, &store, Some(&product), request).await?;
     let page = Refusal {
         state: &state,
         csrf: &csrf,
@@ -239,15 +232,15 @@ struct Submitted {
     image: Option<bytes::Bytes>,
 }
 
-/// Reads the body and checks the CSRF field. `Ok(Err(page))` is the form shown again: an
-/// unreadable or oversized body (nothing typed survives it) or a refused token.
+/// Reads the body and checks the CSRF field. An unreadable or oversized body (nothing
+/// typed survives it) or a refused token is the form shown again, as the early exit.
 async fn read_form(
     state: &ApiState,
     csrf: &CsrfToken,
     store: &StoreRecord,
     product: Option<&ProductRecord>,
     request: Request,
-) -> Result<Result<Submitted, Response>, PageError> {
+) -> Result<Submitted, PageError> {
     let multipart = match read_multipart(state, request).await {
         Ok(multipart) => multipart,
         Err(error) => {
@@ -257,10 +250,8 @@ async fn read_form(
             });
             let mut form = ProductForm::new(values);
             form.errors = FieldErrors::from_api_error(&api, &FIELDS, &max_photo_label(state));
-            return Ok(Err(product_page(
-                state, csrf, api.status, store, product, form,
-            )
-            .await?));
+            let page = product_page(state, csrf, api.status, store, product, form).await?;
+            return Err(page.into());
         }
     };
     let values = typed_values(&multipart.fields);
@@ -269,15 +260,14 @@ async fn read_form(
         let mut form = ProductForm::new(values);
         form.alert = Some(EXPIRED_FORM.to_owned());
         let status = StatusCode::FORBIDDEN;
-        return Ok(Err(
-            product_page(state, csrf, status, store, product, form).await?
-        ));
+        let page = product_page(state, csrf, status, store, product, form).await?;
+        return Err(page.into());
     }
-    Ok(Ok(Submitted {
+    Ok(Submitted {
         fields: multipart.fields,
         values,
         image: multipart.image,
-    }))
+    })
 }
 
 /// The form as the seller filled it in.

@@ -124,8 +124,7 @@ impl TestApp {
         let text = std::fs::read_to_string(self.outbox()).ok()?;
         text.lines()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|line| line["to"] == phone)
-            .last()
+            .rfind(|line| line["to"] == phone)
             .and_then(|line| line["otp"].as_str().map(str::to_owned))
     }
 

@@ -3,183 +3,15 @@
 //! product with a photo → the store page lists it), CSRF refusals, validation that keeps
 //! what was typed, and that one seller cannot reach another's products.
 
+#[path = "../support/mod.rs"]
 mod support;
 
-use std::collections::HashMap;
+mod browser;
 
-use reqwest::multipart::{Form, Part};
-use reqwest::{Response, StatusCode};
+use browser::{attribute_after, first_product_id, photo, Browser};
+use reqwest::multipart::Form;
+use reqwest::StatusCode;
 use support::{jpeg, random_phone, TestApp};
-
-/// A browser: keeps cookies (reqwest's cookie store is not enabled in this workspace)
-/// and remembers the CSRF token of the last form it saw.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: HashMap<String, String>,
-    csrf: Option<String>,
-}
-
-/// What a page answered.
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    headers: reqwest::header::HeaderMap,
-    html: String,
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Browser<'a> {
-        Browser {
-            app,
-            cookies: HashMap::new(),
-            csrf: None,
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn read(&mut self, response: Response) -> Page {
-        for set_cookie in response.headers().get_all("set-cookie") {
-            let text = set_cookie.to_str().unwrap();
-            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() || attributes.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        let status = response.status();
-        let headers = response.headers().clone();
-        let location = headers
-            .get("location")
-            .map(|value| value.to_str().unwrap().to_owned());
-        let html = response.text().await.unwrap();
-        if let Some(csrf) = hidden_value(&html, "csrf") {
-            self.csrf = Some(csrf);
-        }
-        Page {
-            status,
-            location,
-            headers,
-            html,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.read(response).await
-    }
-
-    /// Posts an urlencoded form; the page's CSRF token is added unless `fields` has one.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let mut fields: Vec<(String, String)> = fields
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect();
-        if !fields.iter().any(|(name, _)| name == "csrf") {
-            fields.push((
-                "csrf".to_owned(),
-                self.csrf.clone().expect("a form was seen"),
-            ));
-        }
-        let response = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-        self.read(response).await
-    }
-
-    async fn post_multipart(&mut self, path: &str, form: Form) -> Page {
-        let response = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        self.read(response).await
-    }
-
-    /// A multipart form as a phone submits it, with this page's CSRF token.
-    fn multipart_form(&self, fields: &[(&'static str, &'static str)]) -> Form {
-        let mut form = Form::new().text("csrf", self.csrf.clone().expect("a form was seen"));
-        for (name, value) in fields {
-            form = form.text(*name, *value);
-        }
-        form
-    }
-
-    /// Signs in through the dashboard's own forms; returns the phone used.
-    async fn sign_in(&mut self) -> String {
-        let phone = random_phone();
-        let page = self.get("/dashboard").await;
-        assert!(
-            page.html.contains("Enter your phone number"),
-            "{}",
-            page.html
-        );
-        let page = self.post("/dashboard/login", &[("phone", &phone)]).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-        let code = self.app.last_code(&phone).expect("a code in the outbox");
-        let page = self
-            .post("/dashboard/verify", &[("phone", &phone), ("code", &code)])
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
-        assert_eq!(page.location.as_deref(), Some("/dashboard"));
-        phone
-    }
-
-    async fn create_store(&mut self, name: &str) {
-        let page = self.get("/dashboard").await;
-        assert!(page.html.contains("Name your store"), "{}", page.html);
-        let page = self.post("/dashboard/store", &[("name", name)]).await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
-    }
-}
-
-/// The value of the first hidden input named `name`.
-fn hidden_value(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_owned())
-}
-
-/// The id in the first `/dashboard/products/{id}/edit` link.
-fn first_product_id(html: &str) -> String {
-    let marker = "class=\"product\" href=\"/dashboard/products/";
-    let start = html.find(marker).expect("a product link") + marker.len();
-    let end = html[start..].find("/edit").expect("an edit link");
-    html[start..start + end].to_owned()
-}
-
-fn photo(bytes: Vec<u8>, mime: &str) -> Part {
-    Part::bytes(bytes)
-        .file_name("IMG_0001.jpg")
-        .mime_str(mime)
-        .unwrap()
-}
 
 #[tokio::test]
 async fn seller_goes_from_phone_to_a_shared_store_with_a_product() {
@@ -239,8 +71,8 @@ async fn seller_goes_from_phone_to_a_shared_store_with_a_product() {
     // Name the store; the home shows the link, WhatsApp sharing and no products yet.
     browser.create_store("Meena's Pickles").await;
     let page = browser.get("/dashboard?done=created").await;
-    let store_url = app.url("/meena-s-pickles");
-    assert!(page.html.contains(&store_url), "{}", page.html);
+    let store_url = attribute_after(&page.html, "class=\"store-link\" href=\"");
+    assert!(store_url.starts_with(&app.url("/meena")), "{store_url}");
     assert!(page.html.contains("https://wa.me/?text="));
     assert!(page.html.contains("No products yet"));
 
@@ -256,6 +88,22 @@ async fn seller_goes_from_phone_to_a_shared_store_with_a_product() {
     );
     assert!(page.html.contains("value=\"Mango pickle\""));
     assert!(page.html.contains("id=\"price-error\""));
+
+    // Every problem shows at once, each by its field.
+    let form = browser.multipart_form(&[("name", " "), ("price", "abc"), ("stock", "-1")]);
+    let page = browser.post_multipart("/dashboard/products", form).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.html
+    );
+    for field in ["name", "price", "stock"] {
+        assert!(
+            page.html.contains(&format!("id=\"{field}-error\"")),
+            "{field}"
+        );
+    }
 
     // A file that is not a photo: a friendly 415, nothing created.
     let form = browser
@@ -297,7 +145,7 @@ async fn seller_goes_from_phone_to_a_shared_store_with_a_product() {
     let product_id = first_product_id(&page.html);
 
     // The shared link shows it.
-    let (status, html) = app.get_text("/meena-s-pickles").await;
+    let (status, html) = app.get_text(&store_url[app.base.len()..]).await;
     assert_eq!(status, 200);
     assert!(html.contains("Mango pickle"), "{html}");
 
@@ -424,6 +272,20 @@ async fn forms_without_the_csrf_token_are_refused() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let page = browser.get("/dashboard").await;
     assert!(page.html.contains("No products yet"));
+
+    // A form's address opened directly leads back to a page, not a bare 405.
+    for (path, location) in [
+        ("/dashboard/login", "/dashboard"),
+        ("/dashboard/products", "/dashboard/products/new"),
+        ("/dashboard/products/nonsense", "/dashboard"),
+    ] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.location.as_deref(), Some(location), "{path}");
+    }
+    let page = browser.get("/dashboard/no-such-page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.html.contains("Page not found"));
 
     // Logging out needs the token as well.
     let page = browser.post("/dashboard/logout", &[("csrf", &wrong)]).await;
