@@ -31,6 +31,11 @@ impl Error {
                 "no category with this id in this store",
             )
             .with_field("category_id"),
+            Error::Db(DbError::IdempotencyKeyReused) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used with a different request",
+            ),
             Error::Db(DbError::Unavailable(_)) => {
                 tracing::warn!(error = %self, "database unavailable");
                 ApiError::unavailable(

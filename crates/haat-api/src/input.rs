@@ -182,7 +182,7 @@ pub fn parse_product_fields(
     currency: Currency,
     is_form_with_checkbox: bool,
 ) -> Result<ProductInput, ApiError> {
-    const KNOWN: [&str; 9] = [
+    const KNOWN: [&str; 10] = [
         "name",
         "price",
         "price_minor",
@@ -192,6 +192,7 @@ pub fn parse_product_fields(
         "stock",
         "active",
         "csrf",
+        "idempotency_key",
     ];
     if let Some(unknown) = fields.keys().find(|key| !KNOWN.contains(&key.as_str())) {
         return Err(
@@ -272,4 +273,45 @@ pub fn parse_store_patch(request: &UpdateStoreRequest) -> Result<StorePatch, Api
             .map(|text| field("currency", Currency::parse(text)))
             .transpose()?,
     })
+}
+
+/// A client's `Idempotency-Key` (header or form field): 1..=200 visible ASCII characters.
+pub fn parse_idempotency_key(text: &str) -> Result<String, ApiError> {
+    let valid = !text.is_empty() && text.len() <= 200 && text.bytes().all(|b| b.is_ascii_graphic());
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 200 visible ASCII characters",
+        )
+        .with_field("idempotency_key"))
+    }
+}
+
+/// A fingerprint of everything a new product is made of, so a key reused with another
+/// request can be told apart from a retry of the same one.
+pub fn product_fingerprint(new: &NewProduct) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let category = match &new.category {
+        None => String::new(),
+        Some(CategoryChoice::Id(id)) => format!("id:{id}"),
+        Some(CategoryChoice::Name(name)) => format!("name:{}", name.key()),
+    };
+    let stock = new.stock.map(|s| s.get().to_string()).unwrap_or_default();
+    let image = new.image.as_ref().map(|i| i.hash.as_str()).unwrap_or("");
+    for part in [
+        new.name.as_str(),
+        &new.price.minor().to_string(),
+        new.description.as_str(),
+        &category,
+        &stock,
+        if new.active { "1" } else { "0" },
+        image,
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher.finalize().to_vec()
 }

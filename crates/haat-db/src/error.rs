@@ -7,6 +7,9 @@ pub enum DbError {
     /// The category given by id is not one of this store's categories.
     #[error("category not found in this store")]
     UnknownCategory,
+    /// An idempotency key was used again with a different request.
+    #[error("idempotency key reused with a different request")]
+    IdempotencyKeyReused,
     #[error("invalid database url")]
     Config(#[source] sqlx::Error),
     /// The database could not be reached in time; callers answer 503 and may retry.

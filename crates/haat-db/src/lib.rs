@@ -8,6 +8,7 @@
 mod auth;
 mod catalog;
 mod error;
+mod idempotency;
 mod products;
 mod rows;
 mod stores;
@@ -21,6 +22,7 @@ pub use auth::{
     NewSession, OtpIssue, OtpLimits, OtpVerify, SellerRecord, SessionKind, SessionSeller,
 };
 pub use error::DbError;
+pub use idempotency::{Created, IdempotencyKey};
 pub use products::{CategoryChoice, CategoryRecord, NewProduct, ProductPatch, ProductRecord};
 pub use stores::{StorePatch, StoreRecord};
 

@@ -172,7 +172,7 @@ async fn insert_image_tx(
     Ok(id)
 }
 
-async fn product_in_tx(
+pub(crate) async fn product_in_tx(
     tx: &mut Transaction<'_, Postgres>,
     store: StoreId,
     product: ProductId,
@@ -193,6 +193,17 @@ async fn insert_product(
     store: StoreId,
     new: &NewProduct,
 ) -> Result<ProductId> {
+    let id = ProductId::new();
+    insert_product_with_id(tx, store, id, new).await?;
+    Ok(id)
+}
+
+pub(crate) async fn insert_product_with_id(
+    tx: &mut Transaction<'_, Postgres>,
+    store: StoreId,
+    id: ProductId,
+    new: &NewProduct,
+) -> Result<()> {
     let category_id = match &new.category {
         Some(choice) => Some(resolve_category(tx, store, choice).await?),
         None => None,
@@ -201,7 +212,6 @@ async fn insert_product(
         Some(image) => Some(insert_image_tx(tx, store, image).await?),
         None => None,
     };
-    let id = ProductId::new();
     sqlx::query(
         "INSERT INTO products
            (id, store_id, category_id, name, description, price_minor, stock, active, image_id)
@@ -218,7 +228,7 @@ async fn insert_product(
     .bind(image_id)
     .execute(&mut **tx)
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 impl Db {

@@ -9,7 +9,9 @@
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Request, State};
 use axum::Form;
-use haat_db::{DbError, NewProduct, ProductPatch, ProductRecord, StoreRecord};
+use haat_db::{
+    Created, DbError, IdempotencyKey, NewProduct, ProductPatch, ProductRecord, StoreRecord,
+};
 use haat_domain::catalog::ImageRef;
 use haat_domain::ProductId;
 use haat_http::ApiError;
@@ -22,7 +24,9 @@ use crate::dashboard::home::require_store;
 use crate::dashboard::page::{self, ErrorKind, PageError, PageResult, EXPIRED_FORM};
 use crate::dashboard::session::DashboardSeller;
 use crate::dashboard::views::{Layout, ProductFormPage, ProductFormValues};
-use crate::input::{parse_product_fields, ProductInput};
+use crate::input::{
+    parse_idempotency_key, parse_product_fields, product_fingerprint, ProductInput,
+};
 use crate::upload::{read_multipart, store_image};
 use crate::{ApiState, Error};
 
@@ -74,7 +78,24 @@ pub(crate) async fn create(
             Err(error) => return page.refuse(error).await,
         }
     }
-    let product = match state.db().create_product(store.id, &new).await {
+    // The form's one-time key makes a double tap or a resubmitted form create one
+    // product, not two.
+    let created = match submitted.fields.get("idempotency_key") {
+        Some(key) if parse_idempotency_key(key).is_ok() => {
+            let key = IdempotencyKey {
+                seller: seller.seller.id,
+                key: key.clone(),
+                request_hash: product_fingerprint(&new),
+            };
+            state
+                .db()
+                .create_product_once(store.id, &new, &key)
+                .await
+                .map(Created::into_inner)
+        }
+        _ => state.db().create_product(store.id, &new).await,
+    };
+    let product = match created {
         Ok(product) => product,
         Err(error) => return page.refuse(error.into()).await,
     };
@@ -361,6 +382,7 @@ async fn product_page(
     let page = ProductFormPage {
         layout: Layout::new(heading).with_alert(alert),
         csrf: csrf.value().to_owned(),
+        submission_key: submission_key(),
         action: product.map_or_else(
             || "/dashboard/products".to_owned(),
             |product| format!("/dashboard/products/{}", product.id),
@@ -381,4 +403,12 @@ async fn product_page(
         max_photo: max_photo_label(state),
     };
     Ok(page::render(status, &page, Some(csrf)))
+}
+
+/// A fresh one-time key for a product form (128 random bits, hex).
+fn submission_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }

@@ -203,6 +203,8 @@ pub(crate) fn currency_options(selected: &str) -> Vec<CurrencyOption> {
 pub(crate) struct ProductFormPage {
     pub layout: Layout,
     pub csrf: String,
+    /// One-time key: a resubmitted add form creates the product once.
+    pub submission_key: String,
     /// `/dashboard/products` or `/dashboard/products/{id}`.
     pub action: String,
     pub heading: &'static str,

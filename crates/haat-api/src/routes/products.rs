@@ -1,14 +1,17 @@
 //! `/api/v1/stores/{store_id}/products` and `/categories`.
 
 use axum::extract::{FromRequest, Request, State};
+use haat_db::IdempotencyKey;
 use haat_db::StoreRecord;
 use haat_domain::catalog::{CatalogCursor, CatalogSort};
 use haat_domain::ProductId;
 use haat_http::{ApiError, Json, Path, Query};
-use http::StatusCode;
+use http::{HeaderName, StatusCode};
 
 use crate::auth::AuthSeller;
-use crate::input::{parse_product_fields, parse_product_request};
+use crate::input::{
+    parse_idempotency_key, parse_product_fields, parse_product_request, product_fingerprint,
+};
 use crate::routes::stores::parse_store_id;
 use crate::upload::{image_from_request, is_multipart, read_multipart, store_image};
 use crate::wire::{
@@ -32,7 +35,9 @@ fn parse_product_id(text: &str) -> Result<ProductId> {
 }
 
 #[utoipa::path(post, path = "/api/v1/stores/{store_id}/products", tag = "products",
-    security(("bearer" = [])), params(("store_id" = String, Path)),
+    security(("bearer" = [])),
+    params(("store_id" = String, Path),
+           ("Idempotency-Key" = Option<String>, Header, description = "retrying with the same key and request returns the first product (header `Idempotent-Replayed: true`); the same key with another request is a 422")),
     request_body(content = ProductRequest, description = "JSON, or multipart/form-data with the same fields as text plus an optional `image` file part"),
     responses((status = 201, body = ProductBody), (status = 404, body = haat_http::ErrorBody),
               (status = 422, body = haat_http::ErrorBody), (status = 413, body = haat_http::ErrorBody)))]
@@ -41,8 +46,17 @@ pub async fn create(
     seller: AuthSeller,
     Path(store_id): Path<String>,
     request: Request,
-) -> Result<(StatusCode, Json<ProductBody>)> {
+) -> Result<(
+    StatusCode,
+    [(HeaderName, &'static str); 1],
+    Json<ProductBody>,
+)> {
     let store = owned_store(&state, &seller, &store_id).await?;
+    let idempotency_key = request
+        .headers()
+        .get("idempotency-key")
+        .map(|value| parse_idempotency_key(value.to_str().unwrap_or("")))
+        .transpose()?;
     let new = if is_multipart(&request) {
         let form = read_multipart(&state, request).await?;
         let mut new = parse_product_fields(&form.fields, store.currency, false)?.into_new()?;
@@ -59,11 +73,32 @@ pub async fn create(
         let Json(body) = Json::<ProductRequest>::from_request(request, &state).await?;
         parse_product_request(body, store.currency)?.into_new()?
     };
-    let product = state.db().create_product(store.id, &new).await?;
-    tracing::info!(store.id = %store.id, product.id = %product.id, "product created");
-    metrics::counter!("haat_products_created_total").increment(1);
+    let (product, replayed) = match idempotency_key {
+        Some(key) => {
+            let key = IdempotencyKey {
+                seller: seller.seller.id,
+                key,
+                request_hash: product_fingerprint(&new),
+            };
+            let created = state.db().create_product_once(store.id, &new, &key).await?;
+            let replayed = created.is_replay();
+            (created.into_inner(), replayed)
+        }
+        None => (state.db().create_product(store.id, &new).await?, false),
+    };
+    if replayed {
+        tracing::info!(store.id = %store.id, product.id = %product.id, "product creation replayed");
+    } else {
+        tracing::info!(store.id = %store.id, product.id = %product.id, "product created");
+        metrics::counter!("haat_products_created_total").increment(1);
+    }
+    let replayed_header = [(
+        HeaderName::from_static("idempotent-replayed"),
+        if replayed { "true" } else { "false" },
+    )];
     Ok((
         StatusCode::CREATED,
+        replayed_header,
         Json(state.product_body(&product, &store)),
     ))
 }
