@@ -341,3 +341,36 @@ async fn a_seller_cannot_reach_another_sellers_products() {
     assert!(page.html.contains("Enter your phone number"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_resubmitted_add_form_creates_one_product() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in().await;
+    browser.create_store("Double Tap Dhaba").await;
+    let page = browser.get("/dashboard/products/new").await;
+    let key = attribute_after(&page.html, "name=\"idempotency_key\" value=\"");
+    assert_eq!(key.len(), 32, "{}", page.html);
+    // The same form sent twice (a double tap, or "resend" after a lost response).
+    for _ in 0..2 {
+        let form = browser
+            .multipart_form(&[("name", "Paneer tikka"), ("price", "180"), ("active", "on")])
+            .text("idempotency_key", key.clone());
+        let page = browser.post_multipart("/dashboard/products", form).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+    }
+    let page = browser.get("/dashboard").await;
+    assert_eq!(
+        page.html.matches("Paneer tikka").count(),
+        1,
+        "{}",
+        page.html
+    );
+    // A fresh form has a fresh key, so adding the same dish again on purpose works.
+    let page = browser.get("/dashboard/products/new").await;
+    assert_ne!(
+        attribute_after(&page.html, "name=\"idempotency_key\" value=\""),
+        key
+    );
+    app.stop().await;
+}
