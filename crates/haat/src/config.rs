@@ -207,6 +207,43 @@ mod tests {
     }
 
     #[test]
+    fn layers_apply_in_order_defaults_file_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "haat.toml",
+                "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/haat\"\nsms_provider = \"webhook\"\n",
+            )?;
+            jail.set_env("HAAT_DATA_DIR", "/var/lib/haat");
+            jail.set_env("HAAT_PUBLIC_URL", "https://shop.example/");
+            let config = Config::load(Some(Path::new("haat.toml"))).expect("loads");
+            // From the file.
+            assert_eq!(config.listen.port(), 9000);
+            assert_eq!(config.sms_provider, SmsProvider::Webhook);
+            // The environment wins over the file.
+            assert_eq!(config.data_dir, PathBuf::from("/var/lib/haat"));
+            assert_eq!(config.public_url().as_str(), "https://shop.example/");
+            assert_eq!(
+                config.media_base_url().as_str(),
+                "https://shop.example/media/"
+            );
+            // Defaults fill the rest.
+            assert_eq!(config.request_timeout_secs, 30);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_setting_named() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("HAAT_LISTEN", "not-an-address");
+            let error = Config::load(None).expect_err("refused");
+            let message = format!("{error:#}");
+            assert!(message.contains("LISTEN"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn derived_urls() {
         let config = Config::default();
         assert_eq!(config.public_url().as_str(), "http://127.0.0.1:8080/");
