@@ -189,3 +189,39 @@ async fn unknown_routes_and_methods_answer_with_the_error_shape() {
     assert_eq!(body["error"]["code"], "method_not_allowed");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn api_and_storefront_roles_serve_only_their_own_routes() {
+    let database = haat_testkit::fresh_database().await;
+    let api = TestApp::spawn_on(haat::Role::Api, support::test_limits(), database.clone()).await;
+    let storefront =
+        TestApp::spawn_on(haat::Role::Storefront, support::test_limits(), database).await;
+
+    // The api role takes the seller's writes…
+    let (token, store) = api.seller_with_store("Split Roles").await;
+    let store_id = store["id"].as_str().unwrap();
+    api.create_product(&token, store_id, json!({ "name": "Chai", "price": "20" }))
+        .await;
+    let (status, _) = api.get_text("/dashboard").await;
+    assert_eq!(status, 200);
+    // …and does not serve store pages.
+    let (status, _) = api.get_text("/split-roles").await;
+    assert_eq!(status, 404);
+
+    // The storefront role serves the page from the same database…
+    let (status, html) = storefront.get_text("/split-roles").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Chai"));
+    // …and has no seller API, dashboard or auth.
+    for path in ["/dashboard", "/api/v1/stores", "/api/v1/auth/otp"] {
+        let (status, _) = storefront.get_text(path).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    // Both report health.
+    for app in [&api, &storefront] {
+        let (status, _) = app.get_json("/readyz", None).await;
+        assert_eq!(status, 200);
+    }
+    api.stop().await;
+    storefront.stop().await;
+}
