@@ -93,6 +93,10 @@ pub struct StoreQueries {
     /// Page 1 and page 2 of `?sort=price_asc`.
     pub price_first: usize,
     pub price_second: Option<usize>,
+    /// Per page walked (default order): server time, and the time of its statements as
+    /// sqlx measured them (round trips included). Taken with statement logging on.
+    pub server_ms: Vec<f64>,
+    pub sql_ms: Vec<f64>,
 }
 
 /// The `href` of the page's `rel="next"` link, unescaped, if there is one.
@@ -111,11 +115,32 @@ fn next_href(html: &str) -> Option<String> {
     )
 }
 
-async fn counted(app: &App, probe: &Probe, path: &str) -> anyhow::Result<(String, Vec<Statement>)> {
+/// One page as measured with statement logging on.
+struct Counted {
+    html: String,
+    statements: Vec<Statement>,
+    /// Server time (from haat's request log).
+    server_ms: f64,
+}
+
+impl Counted {
+    /// Time sqlx measured for the page's statements, round trips included.
+    fn sql_ms(&self) -> f64 {
+        self.statements.iter().map(|s| s.elapsed_secs * 1e3).sum()
+    }
+}
+
+async fn counted(app: &App, probe: &Probe, path: &str) -> anyhow::Result<Counted> {
+    probe.start_timing();
     probe.start_queries();
     let page = app.get(path).await;
     let statements = probe.stop_queries();
-    Ok((page?, statements))
+    let server_ms = probe.stop_timing().first().copied().unwrap_or(f64::NAN);
+    Ok(Counted {
+        html: page?,
+        statements,
+        server_ms,
+    })
 }
 
 /// Walks every page of every store, counting statements per page.
@@ -130,37 +155,49 @@ pub async fn count_queries(
         // One uncounted request first: the numbers below are for a warm connection (the
         // cold request is measured separately).
         app.get(&base).await?;
-        let (mut page, first) = counted(app, probe, &base).await?;
-        let (mut pages, mut min, mut max) = (1, first.len(), first.len());
+        let first = counted(app, probe, &base).await?;
+        let (mut pages, mut min, mut max) = (1, first.statements.len(), first.statements.len());
         let (mut second, mut last) = (None, None);
-        while let Some(href) = next_href(&page) {
-            let (next, statements) = counted(app, probe, &format!("{base}{href}")).await?;
+        let mut server_ms = vec![first.server_ms];
+        let mut sql_ms = vec![first.sql_ms()];
+        let mut html = first.html;
+        while let Some(href) = next_href(&html) {
+            let next = counted(app, probe, &format!("{base}{href}")).await?;
+            let count = next.statements.len();
             pages += 1;
-            min = min.min(statements.len());
-            max = max.max(statements.len());
-            second.get_or_insert(statements.len());
-            last = Some(statements.len());
-            page = next;
+            min = min.min(count);
+            max = max.max(count);
+            second.get_or_insert(count);
+            last = Some(count);
+            server_ms.push(next.server_ms);
+            sql_ms.push(next.sql_ms());
+            html = next.html;
             if pages > 1_000 {
                 bail!("{base}: more than 1,000 pages; is the next link looping?");
             }
         }
-        let price_path = format!("{base}?sort=price_asc");
-        let (price_page, price) = counted(app, probe, &price_path).await?;
-        let price_second = match next_href(&price_page) {
-            Some(href) => Some(counted(app, probe, &format!("{base}{href}")).await?.1.len()),
+        let price = counted(app, probe, &format!("{base}?sort=price_asc")).await?;
+        let price_second = match next_href(&price.html) {
+            Some(href) => Some(
+                counted(app, probe, &format!("{base}{href}"))
+                    .await?
+                    .statements
+                    .len(),
+            ),
             None => None,
         };
         results.push(StoreQueries {
             store: store.clone(),
-            first,
+            first: first.statements,
             second,
             last,
             pages,
             min,
             max,
-            price_first: price.len(),
+            price_first: price.statements.len(),
             price_second,
+            server_ms,
+            sql_ms,
         });
     }
     Ok(results)
@@ -170,6 +207,8 @@ pub async fn count_queries(
 #[derive(Debug)]
 pub struct Plan {
     pub title: String,
+    /// The statement, shown before the plan.
+    pub sql: Option<String>,
     pub lines: Vec<String>,
 }
 
@@ -201,33 +240,53 @@ pub async fn explain(
     sqlx::raw_sql(&format!("PREPARE bench_products(uuid) AS {sql}"))
         .execute(&mut *connection)
         .await?;
+    let explain_execute = format!("EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_products('{id}')");
+    // What PostgreSQL settles on by itself: after five executions it keeps the generic
+    // plan only if that plan's estimated cost is not above the custom plans' average.
+    for _ in 0..6 {
+        sqlx::raw_sql(&format!("EXECUTE bench_products('{id}')"))
+            .execute(&mut *connection)
+            .await?;
+    }
+    let settled: Vec<(String,)> = sqlx::query_as(&explain_execute)
+        .fetch_all(&mut *connection)
+        .await?;
     sqlx::raw_sql("SET plan_cache_mode = force_generic_plan")
         .execute(&mut *connection)
         .await?;
-    let generic: Vec<(String,)> = sqlx::query_as(&format!(
-        "EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_products('{id}')"
-    ))
-    .fetch_all(&mut *connection)
-    .await?;
+    let generic: Vec<(String,)> = sqlx::query_as(&explain_execute)
+        .fetch_all(&mut *connection)
+        .await?;
     sqlx::raw_sql("RESET plan_cache_mode; DEALLOCATE bench_products")
         .execute(&mut *connection)
         .await?;
-    let title = |kind: &str| {
-        format!(
-            "{} ({} products), page 1, {kind}",
-            store.name, store.products
-        )
+    let count = crate::report::thousands(store.products);
+    let title = |kind: &str| format!("{} ({count} products), page 1, {kind}", store.name);
+    let lines = |rows: Vec<(String,)>| rows.into_iter().map(|(l,)| l).collect::<Vec<_>>();
+    let settled = lines(settled);
+    // A generic plan keeps the parameter symbol; a custom plan shows the bound value.
+    let kind = if settled.iter().any(|l| l.contains("$1")) {
+        "generic"
+    } else {
+        "custom, re-planned on every execution"
     };
     Ok(vec![
         Plan {
-            title: title("custom plan"),
-            lines: std::iter::once(sql.clone())
-                .chain(custom.into_iter().map(|(l,)| l))
-                .collect(),
+            title: title("custom plan (the statement as the page sent it)"),
+            sql: Some(sql.clone()),
+            lines: lines(custom),
         },
         Plan {
-            title: title("generic plan"),
-            lines: generic.into_iter().map(|(l,)| l).collect(),
+            title: title("generic plan (`plan_cache_mode = force_generic_plan`)"),
+            sql: None,
+            lines: lines(generic),
+        },
+        Plan {
+            title: title(&format!(
+                "prepared statement after 6 executions, as PostgreSQL chose: {kind}"
+            )),
+            sql: None,
+            lines: settled,
         },
     ])
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::procfs::{self, Memory};
-use crate::wrk::{self, WrkRun};
+use crate::wrk::{self, Processes, WrkRun};
 
 /// The external programs the load test drives.
 pub struct Tools {
@@ -266,22 +266,36 @@ pub async fn run(
     let nginx_url = format!("{nginx_base}{url_path}");
     let haat_pid = haat.pid();
     let nginx_pid = nginx.pid();
-    let haat_pids = || {
-        let mut pids = vec![haat_pid];
-        pids.extend(procfs::postgres_pids(options.data_dir));
-        pids
-    };
+    let haat_pids = || vec![haat_pid];
+    let postgres_pids = || procfs::postgres_pids(options.data_dir);
     let nginx_pids = || procfs::with_children(nginx_pid);
+    let haat_processes = Processes {
+        server: &haat_pids,
+        database: &postgres_pids,
+    };
+    let nginx_processes = Processes {
+        server: &nginx_pids,
+        database: &Vec::new,
+    };
     println!("load: warming up both servers");
     let warmup = Duration::from_secs(3);
-    wrk::run(&tools.wrk, &haat_url, 64, warmup, "haat", &haat_pids, || {}).await?;
+    wrk::run(
+        &tools.wrk,
+        &haat_url,
+        64,
+        warmup,
+        "haat",
+        &haat_processes,
+        || {},
+    )
+    .await?;
     wrk::run(
         &tools.wrk,
         &nginx_url,
         64,
         warmup,
         "nginx",
-        &nginx_pids,
+        &nginx_processes,
         || {},
     )
     .await?;
@@ -299,7 +313,11 @@ pub async fn run(
                 } else {
                     (&nginx_url, "nginx")
                 };
-                let pids: &dyn Fn() -> Vec<u32> = if is_haat { &haat_pids } else { &nginx_pids };
+                let processes = if is_haat {
+                    &haat_processes
+                } else {
+                    &nginx_processes
+                };
                 let sample_memory = is_haat && connections == most;
                 println!("load: wrk -c{connections} {name} (round {})", round + 1);
                 let mut run = wrk::run(
@@ -308,7 +326,7 @@ pub async fn run(
                     connections,
                     options.duration,
                     name,
-                    pids,
+                    processes,
                     || {
                         if sample_memory {
                             loaded = loaded.max(Memory::read(haat_pid, options.data_dir));

@@ -53,7 +53,7 @@ struct Args {
     duration: u64,
     /// wrk rounds per connection count; each round runs both servers, alternating which
     /// goes first.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// Warm requests timed after each cold one.
     #[arg(long, default_value_t = 50)]

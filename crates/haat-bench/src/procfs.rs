@@ -43,6 +43,21 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     stat(pid).map(|(_, ticks)| ticks)
 }
 
+/// (busy, total) clock ticks of the whole machine so far, from the `cpu` line of
+/// `/proc/stat`; busy is everything but idle and iowait.
+pub fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let values: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let total: u64 = values.iter().take(8).sum();
+    let idle = values.get(3)? + values.get(4).copied().unwrap_or(0);
+    Some((total - idle, total))
+}
+
 /// The postmaster of the cluster under `<data_dir>/postgres/data` and all its children.
 pub fn postgres_pids(data_dir: &Path) -> Vec<u32> {
     let pid_file = data_dir.join("postgres/data/postmaster.pid");
@@ -116,5 +131,7 @@ mod tests {
         assert!(rss_kib(me).is_some_and(|kib| kib > 0));
         let (ppid, _) = stat(me).expect("our own stat");
         assert!(ppid > 0);
+        let (busy, total) = machine_ticks().expect("/proc/stat");
+        assert!(busy <= total);
     }
 }

@@ -122,12 +122,12 @@ fn queries(out: &mut String, queries: &[StoreQueries]) {
     let _ = writeln!(out, "## SQL statements per store page\n");
     let _ = writeln!(
         out,
-        "| store | products | page 1 | page 2 (`?after=`) | last page | every page: min–max (pages) | `?sort=price_asc` p1 / p2 |\n|---|--:|--:|--:|--:|--:|--:|"
+        "| store | products | page 1 | page 2 (`?after=`) | last page | every page: min–max (pages) | `?sort=price_asc` p1 / p2 | page build, median over all pages | of which SQL |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|"
     );
     for q in queries {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {}–{} ({}) | {} / {} |",
+            "| {} | {} | {} | {} | {} | {}–{} ({}) | {} / {} | {:.2} ms | {:.2} ms |",
             q.store.name,
             thousands(q.store.products),
             q.first.len(),
@@ -138,8 +138,14 @@ fn queries(out: &mut String, queries: &[StoreQueries]) {
             q.pages,
             q.price_first,
             opt(q.price_second),
+            percentile(&q.server_ms, 50.0),
+            percentile(&q.sql_ms, 50.0),
         );
     }
+    let _ = writeln!(
+        out,
+        "\nPage build is the server time in Haat's request log; SQL is the sum of sqlx's own per-statement times (round trips over the Unix socket included). Both were taken with statement logging switched on, and one request at a time.\n"
+    );
     let counts: Vec<usize> = queries
         .iter()
         .flat_map(|q| [q.min, q.max, q.price_first])
@@ -213,12 +219,11 @@ fn plans(out: &mut String, plans: &[Plan]) {
     }
     let _ = writeln!(out, "\n<details><summary>Full plans</summary>\n");
     for plan in plans {
-        let _ = writeln!(
-            out,
-            "{}:\n\n```\n{}\n```\n",
-            plan.title,
-            plan.lines.join("\n")
-        );
+        let _ = writeln!(out, "{}:\n", plan.title);
+        if let Some(sql) = &plan.sql {
+            let _ = writeln!(out, "```sql\n{sql}\n```\n");
+        }
+        let _ = writeln!(out, "```\n{}\n```\n", plan.lines.join("\n"));
     }
     let _ = writeln!(out, "</details>\n");
 }
@@ -244,17 +249,28 @@ fn cold(out: &mut String, runs: &[ColdWarm], store: &str) {
     let _ = writeln!(out);
 }
 
-/// (requests/s over all rounds, median p50, median p99) of one server at one level.
-fn combined(runs: &[&WrkRun]) -> (f64, f64, f64) {
-    let requests: u64 = runs.iter().map(|r| r.requests).sum();
+/// One server at one connection count, over all its rounds.
+struct Combined {
+    requests_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    /// CPU time of the server and its database per request, in milliseconds.
+    server_cpu_ms: f64,
+    database_cpu_ms: f64,
+}
+
+fn combined(runs: &[&WrkRun]) -> Combined {
+    let requests = runs.iter().map(|r| r.requests).sum::<u64>() as f64;
     let seconds: f64 = runs.iter().map(|r| r.seconds).sum();
     let p50: Vec<f64> = runs.iter().map(|r| r.p50_ms).collect();
     let p99: Vec<f64> = runs.iter().map(|r| r.p99_ms).collect();
-    (
-        requests as f64 / seconds,
-        percentile(&p50, 50.0),
-        percentile(&p99, 50.0),
-    )
+    Combined {
+        requests_per_sec: requests / seconds,
+        p50_ms: percentile(&p50, 50.0),
+        p99_ms: percentile(&p99, 50.0),
+        server_cpu_ms: 1e3 * runs.iter().map(|r| r.cpu.server).sum::<f64>() / requests,
+        database_cpu_ms: 1e3 * runs.iter().map(|r| r.cpu.database).sum::<f64>() / requests,
+    }
 }
 
 fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
@@ -265,7 +281,7 @@ fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
     );
     let _ = writeln!(
         out,
-        "| connections | Haat req/s | nginx req/s | **Haat / nginx** | Haat p50 / p99 | nginx p50 / p99 |\n|--:|--:|--:|--:|--:|--:|"
+        "| connections | Haat req/s | nginx req/s | **Haat / nginx** | Haat p50 / p99 | nginx p50 / p99 | CPU per request: Haat + PostgreSQL | nginx |\n|--:|--:|--:|--:|--:|--:|--:|--:|"
     );
     let mut levels: Vec<u32> = load.runs.iter().map(|r| r.connections).collect();
     levels.dedup();
@@ -276,23 +292,31 @@ fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
                 .filter(|r| r.connections == level && r.server == server)
                 .collect()
         };
-        let (h, hp50, hp99) = combined(&pick("haat"));
-        let (n, np50, np99) = combined(&pick("nginx"));
+        let h = combined(&pick("haat"));
+        let n = combined(&pick("nginx"));
         let _ = writeln!(
             out,
-            "| {level} | {h:.0} | {n:.0} | **{:.1}%** | {hp50:.2} / {hp99:.2} ms | {np50:.2} / {np99:.2} ms |",
-            100.0 * h / n
+            "| {level} | {:.0} | {:.0} | **{:.1}%** | {:.1} / {:.1} ms | {:.2} / {:.2} ms | {:.2} + {:.2} ms | {:.3} ms |",
+            h.requests_per_sec,
+            n.requests_per_sec,
+            100.0 * h.requests_per_sec / n.requests_per_sec,
+            h.p50_ms,
+            h.p99_ms,
+            n.p50_ms,
+            n.p99_ms,
+            h.server_cpu_ms,
+            h.database_cpu_ms,
+            n.server_cpu_ms,
         );
     }
     let _ = writeln!(
         out,
-        "\nEvery run (`wrk -t2 -c<n> -d<s> --timeout 10s --latency`, servers alternating). Server CPU is user + system time of Haat and all its PostgreSQL processes, or of nginx's master and workers, over the run; the box has {} CPU-seconds per second, shared with wrk.\n\n| connections | round | server | req/s | p50 | p99 | errors | server CPU |\n|--:|--:|---|--:|--:|--:|--:|--:|",
-        cpus
+        "\nEvery run (`wrk -t2 -c<n> -d<s> --timeout 10s --latency`, servers alternating). CPU is user + system seconds over the run, split into the server (Haat, or nginx's master and workers), its database (the PostgreSQL processes), wrk, and everything else on the machine (other tenants of a shared box); the machine has {cpus} CPU-seconds per second.\n\n| connections | round | server | req/s | p50 | p99 | errors | CPU s: server / PostgreSQL / wrk / other |\n|--:|--:|---|--:|--:|--:|--:|--:|"
     );
     for r in &load.runs {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0} | {:.2} ms | {:.2} ms | {} | {:.1} s in {:.0} s |",
+            "| {} | {} | {} | {:.0} | {:.2} ms | {:.2} ms | {} | {:.1} / {:.1} / {:.1} / {:.1} in {:.0} s |",
             r.connections,
             r.round,
             r.server,
@@ -300,7 +324,10 @@ fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
             r.p50_ms,
             r.p99_ms,
             r.errors,
-            r.server_cpu_secs,
+            r.cpu.server,
+            r.cpu.database,
+            r.cpu.wrk,
+            r.cpu.other,
             r.seconds
         );
     }
@@ -367,6 +394,7 @@ mod tests {
     fn summarises_a_plan() {
         let plan = Plan {
             title: String::new(),
+            sql: None,
             lines: vec![
                 "Limit  (cost=0.86..60.10 rows=49 width=300) (actual time=0.05..0.30 rows=49 loops=1)".into(),
                 "  ->  Index Scan using products_store_category on products p  (cost=0.29..10.0 rows=10 width=8)".into(),

@@ -23,26 +23,55 @@ pub struct WrkRun {
     pub requests: u64,
     /// Socket errors (connect, read, write, timeout) plus non-2xx/3xx responses.
     pub errors: u64,
-    /// CPU seconds (user + system) used by the server's processes during the run.
-    pub server_cpu_secs: f64,
     pub seconds: f64,
+    /// CPU seconds (user + system) during the run: the server's own processes (Haat, or
+    /// nginx's master and workers), its database (PostgreSQL; none for nginx), wrk, and
+    /// everything else on the machine (other tenants of a shared box, the kernel).
+    pub cpu: Cpu,
 }
 
-/// Runs wrk for `duration`, calling `tick` every 250 ms meanwhile; `pids` lists the
-/// server's processes (asked again at the end, as PostgreSQL may fork new backends).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cpu {
+    pub server: f64,
+    pub database: f64,
+    pub wrk: f64,
+    pub other: f64,
+}
+
+/// The processes of the server under test.
+pub struct Processes<'a> {
+    pub server: &'a dyn Fn() -> Vec<u32>,
+    pub database: &'a dyn Fn() -> Vec<u32>,
+}
+
+/// CPU ticks of each process now.
+fn ticks(pids: Vec<u32>) -> HashMap<u32, u64> {
+    pids.into_iter()
+        .filter_map(|pid| Some((pid, procfs::cpu_ticks(pid)?)))
+        .collect()
+}
+
+/// Ticks used since `before` by the processes listed now (new ones count from zero).
+fn used(before: &HashMap<u32, u64>, now: Vec<u32>) -> u64 {
+    ticks(now)
+        .into_iter()
+        .map(|(pid, t)| t.saturating_sub(before.get(&pid).copied().unwrap_or(0)))
+        .sum()
+}
+
+/// Runs wrk for `duration`, calling `tick` every 100 ms meanwhile.
 pub async fn run(
     wrk: &Path,
     url: &str,
     connections: u32,
     duration: Duration,
     server: &str,
-    pids: &dyn Fn() -> Vec<u32>,
+    processes: &Processes<'_>,
     mut tick: impl FnMut(),
 ) -> anyhow::Result<WrkRun> {
-    let before: HashMap<u32, u64> = pids()
-        .into_iter()
-        .filter_map(|pid| Some((pid, procfs::cpu_ticks(pid)?)))
-        .collect();
+    let server_before = ticks((processes.server)());
+    let database_before = ticks((processes.database)());
+    let machine_before = procfs::machine_ticks().unwrap_or_default();
     let child = tokio::process::Command::new(wrk)
         .args(["-t2", &format!("-c{connections}")])
         .arg(format!("-d{}s", duration.as_secs().max(1)))
@@ -53,22 +82,28 @@ pub async fn run(
         .kill_on_drop(true)
         .spawn()
         .context("cannot start wrk")?;
+    let wrk_pid = child.id().unwrap_or(0);
+    let mut wrk_ticks = 0;
     let output = child.wait_with_output();
     tokio::pin!(output);
-    let mut ticks = tokio::time::interval(Duration::from_millis(250));
+    let mut interval = tokio::time::interval(Duration::from_millis(100));
     let limit = tokio::time::sleep(duration + Duration::from_secs(30));
     tokio::pin!(limit);
     let output = loop {
         tokio::select! {
             output = &mut output => break output.context("waiting for wrk")?,
-            _ = ticks.tick() => tick(),
+            _ = interval.tick() => {
+                // wrk's own CPU, read while it still exists (at most 100 ms is missed).
+                wrk_ticks = procfs::cpu_ticks(wrk_pid).unwrap_or(wrk_ticks);
+                tick();
+            }
             () = &mut limit => bail!("wrk did not finish within {:?}", duration + Duration::from_secs(30)),
         }
     };
-    let used: u64 = pids()
-        .into_iter()
-        .filter_map(|pid| Some(procfs::cpu_ticks(pid)? - before.get(&pid).copied().unwrap_or(0)))
-        .sum();
+    let server_ticks = used(&server_before, (processes.server)());
+    let database_ticks = used(&database_before, (processes.database)());
+    let machine_after = procfs::machine_ticks().unwrap_or_default();
+    let busy = machine_after.0.saturating_sub(machine_before.0);
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!(
@@ -81,7 +116,13 @@ pub async fn run(
     let mut run = parse(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))?;
     run.server = server.to_owned();
     run.connections = connections;
-    run.server_cpu_secs = used as f64 / 100.0;
+    let secs = |ticks: u64| ticks as f64 / 100.0;
+    run.cpu = Cpu {
+        server: secs(server_ticks),
+        database: secs(database_ticks),
+        wrk: secs(wrk_ticks),
+        other: secs(busy.saturating_sub(server_ticks + database_ticks + wrk_ticks)),
+    };
     Ok(run)
 }
 
