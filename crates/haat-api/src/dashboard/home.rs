@@ -188,36 +188,12 @@ fn notice(done: &str) -> Option<&'static str> {
 
 /// `https://wa.me/?text=…`: opens WhatsApp with a message carrying the store link.
 fn whatsapp_share_url(store_name: &str, store_url: &str) -> String {
-    let message = format!("Visit my store {store_name}: {store_url}");
-    format!("https://wa.me/?text={}", percent_encode(&message))
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters, so the text survives
-/// as one query value (a space becomes `%20`, never `+`).
-fn percent_encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    haat_storefront::urls::whatsapp_share_url(&format!("Visit my store {store_name}: {store_url}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_encoding() {
-        let check = |input: &str, expected: &str| assert_eq!(percent_encode(input), expected);
-        check("abc-._~XYZ09", "abc-._~XYZ09");
-        check("a b+c&d=e?f#g/h:i", "a%20b%2Bc%26d%3De%3Ff%23g%2Fh%3Ai");
-        check("चाय", "%E0%A4%9A%E0%A4%BE%E0%A4%AF");
-        check("", "");
-    }
 
     #[test]
     fn whatsapp_link_carries_the_store_link() {
