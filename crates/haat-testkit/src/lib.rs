@@ -8,6 +8,8 @@
 //! wipes it before a run and stops it after. Durability settings are off here only:
 //! test databases are disposable.
 
+pub mod exif;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
