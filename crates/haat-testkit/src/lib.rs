@@ -9,6 +9,7 @@
 //! test databases are disposable.
 
 pub mod exif;
+pub mod png;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
