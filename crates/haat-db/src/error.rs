@@ -10,6 +10,16 @@ pub enum DbError {
     /// An idempotency key was used again with a different request.
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
+    /// A checkout was refused; nothing was written.
+    #[error(transparent)]
+    Checkout(#[from] crate::orders::CheckoutError),
+    /// The request conflicts with the resource's current state (HTTP 409): a stable code
+    /// and a message for the person.
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    /// A field the database-level rules refuse (HTTP 422): the field and a message.
+    #[error("{1}")]
+    Invalid(&'static str, String),
     #[error("invalid database url")]
     Config(#[source] sqlx::Error),
     /// The database could not be reached in time; callers answer 503 and may retry.

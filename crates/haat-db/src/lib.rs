@@ -6,9 +6,11 @@
 //! the storefront read model from `haat_domain::catalog`.
 
 mod auth;
+mod carts;
 mod catalog;
 mod error;
 mod idempotency;
+mod orders;
 mod products;
 mod rows;
 mod stores;
@@ -21,8 +23,14 @@ use sqlx::PgPool;
 pub use auth::{
     NewSession, OtpIssue, OtpLimits, OtpVerify, SellerRecord, SessionKind, SessionSeller,
 };
+pub use carts::{CartLine, CART_TTL_DAYS};
 pub use error::DbError;
 pub use idempotency::{Created, IdempotencyKey};
+pub use orders::{
+    CheckoutError, Fulfilment, NewOrder, OrderEventRecord, OrderFilter, OrderItemRecord,
+    OrderLineRequest, OrderNotification, OrderRecord, OrderRequestKey, OrderSummary, ShopStore,
+    Transition,
+};
 pub use products::{CategoryChoice, CategoryRecord, NewProduct, ProductPatch, ProductRecord};
 pub use stores::{StorePatch, StoreRecord};
 

@@ -38,6 +38,15 @@ pub mod code {
     pub const INVALID_CODE: &str = "invalid_code";
     pub const INVALID_ID: &str = "invalid_id";
     pub const INVALID_DESCRIPTION: &str = "invalid_description";
+    pub const INVALID_ADDRESS: &str = "invalid_address";
+    pub const INVALID_NOTE: &str = "invalid_note";
+    pub const INVALID_QUANTITY: &str = "invalid_quantity";
+    pub const INVALID_UPI_ID: &str = "invalid_upi_id";
+    pub const INVALID_DISCOUNT: &str = "invalid_discount";
+    pub const INVALID_TRACKING: &str = "invalid_tracking";
+    pub const INVALID_GSTIN: &str = "invalid_gstin";
+    pub const INVALID_TOKEN: &str = "invalid_token";
+    pub const INVALID_STATUS: &str = "invalid_status";
 }
 
 #[cfg(test)]

@@ -96,6 +96,16 @@ define_id!(
     ImageId,
     "image id"
 );
+define_id!(
+    /// Identifies an order (shoppers never see it; they hold the order's token).
+    OrderId,
+    "order id"
+);
+define_id!(
+    /// Identifies a store's discount code.
+    DiscountId,
+    "discount id"
+);
 
 fn parse_hyphenated(input: &str, what: &'static str) -> Result<Uuid, ParseError> {
     // `Uuid::try_parse` also takes the simple, braced and URN forms; insist on one.

@@ -10,6 +10,7 @@ pub mod colour;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod order;
 pub mod otp;
 pub mod phone;
 pub mod slug;
@@ -18,10 +19,18 @@ pub mod text;
 
 pub use crate::colour::AccentColour;
 pub use crate::error::ParseError;
-pub use crate::ids::{CategoryId, ImageId, ProductId, SellerId, StoreId};
+pub use crate::ids::{CategoryId, DiscountId, ImageId, OrderId, ProductId, SellerId, StoreId};
 pub use crate::money::{decimal_string, format_money, Currency, Price, MAX_PRICE_MINOR};
+pub use crate::order::{
+    DiscountCode, DiscountKind, Gstin, OrderNumber, OrderStatus, OrderToken, PaymentMethod,
+    PaymentRef, PaymentStatus, PricedLine, Quantity, ShippingProvider, TaxRate, Totals, TrackingId,
+    UpiId, MAX_ORDER_LINES, MAX_QUANTITY,
+};
 pub use crate::otp::OtpCode;
 pub use crate::phone::Phone;
 pub use crate::slug::{is_reserved, StoreSlug, RESERVED_SLUGS};
 pub use crate::stock::{StockCount, MAX_STOCK};
-pub use crate::text::{CategoryName, Description, ProductName, StoreName};
+pub use crate::text::{
+    Address, CancelReason, CategoryName, CustomerName, Description, OrderNote, ProductName,
+    StoreAddress, StoreName,
+};

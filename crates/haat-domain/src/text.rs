@@ -173,6 +173,65 @@ define_text!(
     }
 );
 
+define_text!(
+    /// A shopper's name on an order: 1 to 80 characters, one line.
+    CustomerName,
+    parse_single_line,
+    TextRules {
+        what: "name",
+        code: code::INVALID_NAME,
+        may_be_empty: false,
+        max_chars: 80
+    }
+);
+define_text!(
+    /// A delivery address: 1 to 500 characters, line breaks kept.
+    Address,
+    parse_multi_line,
+    TextRules {
+        what: "address",
+        code: code::INVALID_ADDRESS,
+        may_be_empty: false,
+        max_chars: 500
+    }
+);
+define_text!(
+    /// A store's own address as printed on invoices; may be empty.
+    #[derive(Default)]
+    StoreAddress,
+    parse_multi_line,
+    TextRules {
+        what: "store address",
+        code: code::INVALID_ADDRESS,
+        may_be_empty: true,
+        max_chars: 300
+    }
+);
+define_text!(
+    /// A shopper's note to the seller ("ring the bell twice"); may be empty.
+    #[derive(Default)]
+    OrderNote,
+    parse_multi_line,
+    TextRules {
+        what: "note",
+        code: code::INVALID_NOTE,
+        may_be_empty: true,
+        max_chars: 500
+    }
+);
+define_text!(
+    /// Why a seller cancelled an order; may be empty.
+    #[derive(Default)]
+    CancelReason,
+    parse_single_line,
+    TextRules {
+        what: "reason",
+        code: code::INVALID_NOTE,
+        may_be_empty: true,
+        max_chars: 200
+    }
+);
+
 impl CategoryName {
     /// The name lowercased, so "Sweets" and "SWEETS" cannot both exist in one store.
     pub fn key(&self) -> String {
