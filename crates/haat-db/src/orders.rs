@@ -315,6 +315,19 @@ impl OrderRow {
     }
 }
 
+type SummaryRow = (
+    Uuid,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    OffsetDateTime,
+);
+
 /// A product as locked by the checkout.
 #[derive(sqlx::FromRow)]
 struct LockedProduct {
@@ -724,7 +737,7 @@ impl Db {
             format!("%{escaped}%")
         });
         let limit = i64::from(filter.limit.clamp(1, 200));
-        let rows: Vec<(Uuid, i64, String, String, String, String, i64, i64, String, OffsetDateTime)> =
+        let rows: Vec<SummaryRow> =
             sqlx::query_as(
                 "SELECT o.id, o.number, o.status, o.payment_method, o.payment_status, o.customer_name,
                         (SELECT coalesce(sum(quantity), 0) FROM order_items i WHERE i.order_id = o.id),
