@@ -128,6 +128,8 @@ pub struct ShopStore {
     pub tax_rate_bps: Option<i32>,
     pub accent_colour: String,
     pub logo_hash: Option<String>,
+    /// The seller's sign-in phone (E.164): where new-order notifications go.
+    pub seller_phone: String,
 }
 
 #[derive(Clone, Debug)]
@@ -355,7 +357,7 @@ struct LockedDiscount {
 
 const SHOP_STORE_COLUMNS: &str = "s.id, s.seller_id, s.slug, s.name, s.currency, s.upi_id,
     s.delivery_fee_minor, s.pickup_enabled, s.whatsapp, s.address, s.gstin, s.tax_rate_bps,
-    s.accent_colour, i.hash AS logo_hash";
+    s.accent_colour, i.hash AS logo_hash, se.phone AS seller_phone";
 
 #[derive(sqlx::FromRow)]
 struct ShopStoreRow {
@@ -373,6 +375,7 @@ struct ShopStoreRow {
     tax_rate_bps: Option<i32>,
     accent_colour: String,
     logo_hash: Option<String>,
+    seller_phone: String,
 }
 
 impl From<ShopStoreRow> for ShopStore {
@@ -392,6 +395,7 @@ impl From<ShopStoreRow> for ShopStore {
             tax_rate_bps: row.tax_rate_bps,
             accent_colour: row.accent_colour,
             logo_hash: row.logo_hash,
+            seller_phone: row.seller_phone,
         }
     }
 }
@@ -430,7 +434,8 @@ impl Db {
     /// The store behind a public slug, with its checkout settings.
     pub async fn shop_store(&self, slug: &StoreSlug) -> Result<Option<ShopStore>> {
         let sql = format!(
-            "SELECT {SHOP_STORE_COLUMNS} FROM stores s LEFT JOIN images i ON i.id = s.logo_image_id
+            "SELECT {SHOP_STORE_COLUMNS} FROM stores s JOIN sellers se ON se.id = s.seller_id
+             LEFT JOIN images i ON i.id = s.logo_image_id
              WHERE s.slug = $1"
         );
         let row: Option<ShopStoreRow> = sqlx::query_as(&sql)
@@ -443,7 +448,8 @@ impl Db {
     /// The store by id, with its checkout settings (for the seller's side).
     pub async fn shop_store_by_id(&self, store: StoreId) -> Result<ShopStore> {
         let sql = format!(
-            "SELECT {SHOP_STORE_COLUMNS} FROM stores s LEFT JOIN images i ON i.id = s.logo_image_id
+            "SELECT {SHOP_STORE_COLUMNS} FROM stores s JOIN sellers se ON se.id = s.seller_id
+             LEFT JOIN images i ON i.id = s.logo_image_id
              WHERE s.id = $1"
         );
         let row: Option<ShopStoreRow> = sqlx::query_as(&sql)
@@ -463,23 +469,6 @@ impl Db {
         key: &OrderRequestKey,
         notify: &OrderNotification,
     ) -> Result<Created<OrderRecord>> {
-        let lines = merge_lines(&order.lines)?;
-        if let Some(given) = &order.currency {
-            if !given.eq_ignore_ascii_case(store.currency.code()) {
-                return Err(CheckoutError::CurrencyMismatch {
-                    store: store.currency,
-                    given: given.chars().take(8).collect(),
-                }
-                .into());
-            }
-        }
-        if order.payment_method == PaymentMethod::Upi && store.upi_id.is_none() {
-            return Err(CheckoutError::UpiNotOffered.into());
-        }
-        if order.fulfilment == Fulfilment::Pickup && !store.pickup_enabled {
-            return Err(CheckoutError::PickupNotOffered.into());
-        }
-
         let mut tx = self.pool.begin().await?;
         let order_id = OrderId::new();
 
@@ -511,6 +500,28 @@ impl Db {
             tx.commit().await?;
             metrics::counter!("haat_checkout_replays_total").increment(1);
             return Ok(Created::Replayed(record));
+        }
+
+        // The request's shape and the store's options: checked after the key, so a
+        // replay always returns the first order even if the store changed since.
+        let lines = merge_lines(&order.lines)?;
+        if let Some(given) = &order.currency {
+            if !given.eq_ignore_ascii_case(store.currency.code()) {
+                return Err(CheckoutError::CurrencyMismatch {
+                    store: store.currency,
+                    given: given.chars().take(8).collect(),
+                }
+                .into());
+            }
+        }
+        // UPI moves rupees only.
+        if order.payment_method == PaymentMethod::Upi
+            && (store.upi_id.is_none() || store.currency != Currency::Inr)
+        {
+            return Err(CheckoutError::UpiNotOffered.into());
+        }
+        if order.fulfilment == Fulfilment::Pickup && !store.pickup_enabled {
+            return Err(CheckoutError::PickupNotOffered.into());
         }
 
         // 2. The products, locked in ascending id order.

@@ -19,16 +19,17 @@ const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// A rendered page with its status and the headers every storefront page carries.
 /// `image_origin` is the origin images are loaded from when a CDN fronts the media.
-pub(crate) fn html_page(status: StatusCode, body: String, image_origin: Option<&str>) -> Response {
+pub fn html_page(status: StatusCode, body: String, image_origin: Option<&str>) -> Response {
     let image_sources = match image_origin {
         Some(origin) => format!("'self' data: {origin}"),
         None => "'self' data:".to_owned(),
     };
-    // No scripts at all: store names and descriptions are seller-written, so even if an
-    // escaping bug slipped through, the browser would refuse to run what it injected.
+    // Only Haat's own script file may run (the optional cart enhancement); never inline
+    // script: store names and descriptions are seller-written, so even if an escaping bug
+    // slipped through, the browser would refuse to run what it injected.
     let policy = format!(
         "default-src 'none'; img-src {image_sources}; style-src 'unsafe-inline'; \
-         form-action 'self'; base-uri 'none'"
+         script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
     );
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
@@ -57,7 +58,7 @@ pub(crate) fn html_page(status: StatusCode, body: String, image_origin: Option<&
 
 /// Renders a page template; a render failure (a bug, not bad input) is logged and shown
 /// as a plain 500 without internals.
-pub(crate) fn render(template: &impl Template, image_origin: Option<&str>) -> Response {
+pub fn render(template: &impl Template, image_origin: Option<&str>) -> Response {
     match template.render() {
         Ok(body) => html_page(StatusCode::OK, body, image_origin),
         Err(error) => {
@@ -78,7 +79,7 @@ pub async fn not_found() -> Response {
     not_found_page()
 }
 
-pub(crate) fn not_found_page() -> Response {
+pub fn not_found_page() -> Response {
     MessagePage::new(
         "Page not found",
         "We couldn't find this page",
@@ -88,7 +89,7 @@ pub(crate) fn not_found_page() -> Response {
 }
 
 /// No store has this address (or the address cannot be one).
-pub(crate) fn store_not_found_page() -> Response {
+pub fn store_not_found_page() -> Response {
     MessagePage::new(
         "Store not found",
         "We couldn't find this store",
@@ -128,7 +129,7 @@ pub(crate) fn bad_request_page(reason: &str, store_url: String) -> Response {
 }
 
 /// The catalog source failed (database down, timeout).
-pub(crate) fn unavailable_page() -> Response {
+pub fn unavailable_page() -> Response {
     let mut page = MessagePage::new(
         "Back in a moment",
         "This store is taking a break",

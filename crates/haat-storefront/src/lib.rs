@@ -33,6 +33,15 @@ pub use api::{
     StorefrontStore,
 };
 pub use html::not_found;
+
+/// Page helpers shared with the checkout pages, so every shopper-facing page carries the
+/// same headers (content security policy, caching) and the same friendly error pages.
+pub mod page {
+    pub use crate::html::{
+        html_page, not_found_page, render, store_not_found_page, unavailable_page,
+    };
+    pub use crate::view::Theme;
+}
 pub use images::{image_urls, ImageVariantUrls};
 pub use source::{CatalogError, CatalogSource, ProductView, SharedCatalog};
 

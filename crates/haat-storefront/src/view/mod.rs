@@ -19,7 +19,7 @@ use crate::{urls, StorefrontConfig};
 /// The store's colours. The accent is re-parsed here so that, whatever a source hands
 /// over, only `#rrggbb` ever reaches the stylesheet.
 #[derive(Clone, Debug)]
-pub(crate) struct Theme {
+pub struct Theme {
     /// `#rrggbb`: header, buttons, `theme-color`.
     pub accent: String,
     /// Text drawn on the accent: white, or near-black on a light accent.
@@ -89,6 +89,9 @@ pub(crate) struct StoreHeader {
     pub chat_url: Option<String>,
     /// Shares the store link into a WhatsApp chat.
     pub share_url: String,
+    pub slug: String,
+    /// The shopper's cart: `/<slug>/cart`.
+    pub cart_url: String,
 }
 
 impl StoreHeader {
@@ -100,6 +103,8 @@ impl StoreHeader {
         StoreHeader {
             share_url: urls::whatsapp_share_url(&format!("{} – {url}", store.name)),
             chat_url: store.whatsapp.as_deref().and_then(urls::whatsapp_chat_url),
+            slug: store.slug.clone(),
+            cart_url: format!("/{}/cart", store.slug),
             name: store.name.clone(),
             description: store.description.clone(),
             initial: initial(&store.name),

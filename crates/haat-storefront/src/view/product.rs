@@ -12,6 +12,7 @@ use crate::{urls, ProductView, StorefrontConfig};
 #[derive(Template)]
 #[template(path = "product.html")]
 pub(crate) struct ProductPage {
+    pub product_id: String,
     pub head: Head,
     pub theme: Theme,
     pub header: StoreHeader,
@@ -73,6 +74,7 @@ impl ProductPage {
             icon: icon(config, store),
         };
         ProductPage {
+            product_id: product.id.to_string(),
             head,
             theme: Theme::new(&store.accent_colour),
             order_url: store

@@ -54,6 +54,9 @@ pub(crate) struct Section {
 }
 
 pub(crate) struct Card {
+    pub product_id: String,
+    /// Where "Add to cart" posts: `/<slug>/cart`.
+    pub cart_action: String,
     pub name: String,
     pub url: String,
     pub price: String,
@@ -172,6 +175,8 @@ fn card(
         })
     });
     Card {
+        product_id: product.id.to_string(),
+        cart_action: format!("/{slug}/cart"),
         url: urls::product_url(&config.public_url, slug, &product.id.to_string()),
         price: format_money(product.price_minor, currency),
         sold_out: product.is_sold_out(),
