@@ -130,6 +130,21 @@ pub struct Server {
 impl Server {
     pub fn start(root: &Path, binary: &Path, demo: bool) -> Result<Server> {
         let port = free_port()?;
+        Server::start_with(root, binary, demo, port, &[])
+    }
+
+    /// `haat serve` on `port` with extra environment.
+    pub fn start_on(root: &Path, binary: &Path, port: u16, env: &[(&str, &str)]) -> Result<Server> {
+        Server::start_with(root, binary, false, port, env)
+    }
+
+    fn start_with(
+        root: &Path,
+        binary: &Path,
+        demo: bool,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> Result<Server> {
         let data_dir = std::env::temp_dir().join(format!("haat-xtask-{port}"));
         let _ = std::fs::remove_dir_all(&data_dir);
         let mut command = Command::new(binary);
@@ -140,6 +155,7 @@ impl Server {
             .env("HAAT_DATA_DIR", &data_dir)
             .env("HAAT_DRAIN_DELAY_MS", "0")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null());
         if demo {
             command.arg("--demo");
@@ -199,7 +215,8 @@ fn browser_test(root: &Path) -> Result {
     run(Command::new("cargo")
         .current_dir(root)
         .args(["build", "--bin", "haat"]))?;
-    let server = Server::start(root, &root.join("target/debug/haat"), false)?;
+    let binary = root.join("target/debug/haat");
+    let server = Server::start(root, &binary, false)?;
     let result = run(Command::new("node")
         .current_dir(&browser_dir)
         .arg("signup.mjs")
@@ -207,6 +224,50 @@ fn browser_test(root: &Path) -> Result {
         .env("HAAT_SMS_OUTBOX", server.data_dir.join("sms-outbox.jsonl")));
     let stopped = server.stop();
     result.and(stopped)?;
-    println!("browser test: 1 passed, 0 failed");
+    shop_test(root, &browser_dir, &binary)?;
+    println!("browser tests: 2 passed, 0 failed");
     Ok(())
+}
+
+/// The shopper's flow: `haat serve` and a `haat fake-gateway` that signs webhooks with
+/// the same secret.
+fn shop_test(root: &Path, browser_dir: &Path, binary: &Path) -> Result {
+    let secret = format!("whsec-xtask-{}", std::process::id());
+    let gateway_port = free_port()?;
+    let haat_port = free_port()?;
+    let gateway_base = format!("http://127.0.0.1:{gateway_port}");
+    let mut gateway = Command::new(binary)
+        .current_dir(root)
+        .args([
+            "fake-gateway",
+            "--listen",
+            &format!("127.0.0.1:{gateway_port}"),
+        ])
+        .arg("--webhook-url")
+        .arg(format!(
+            "http://127.0.0.1:{haat_port}/api/v1/payments/webhooks/haatpay"
+        ))
+        .arg("--haat-url")
+        .arg(format!("http://127.0.0.1:{haat_port}/"))
+        .env("HAAT_PAYMENTS_WEBHOOK_SECRET", &secret)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the fake gateway: {e}"))?;
+    let env = [
+        ("HAAT_PAYMENTS_WEBHOOK_SECRET", secret.as_str()),
+        ("HAAT_PAYMENTS_TEST_GATEWAY_URL", gateway_base.as_str()),
+    ];
+    let result = Server::start_on(root, binary, haat_port, &env).and_then(|server| {
+        let result = run(Command::new("node")
+            .current_dir(browser_dir)
+            .arg("shop.mjs")
+            .env("HAAT_BASE_URL", &server.base)
+            .env("HAAT_SMS_OUTBOX", server.data_dir.join("sms-outbox.jsonl")));
+        let stopped = server.stop();
+        result.and(stopped)
+    });
+    let _ = gateway.kill();
+    let _ = gateway.wait();
+    result
 }

@@ -63,19 +63,19 @@ fn find_program(name: &str, extra: &[&str]) -> Option<PathBuf> {
 }
 
 /// A child process that is stopped (SIGTERM, then SIGKILL) however the bench ends.
-struct Guarded {
+pub(crate) struct Guarded {
     name: &'static str,
     child: Child,
 }
 
 impl Guarded {
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// SIGTERM, then wait up to `grace`; SIGKILL after that. Returns whether it exited
     /// successfully on SIGTERM.
-    fn terminate(&mut self, grace: Duration) -> bool {
+    pub(crate) fn terminate(&mut self, grace: Duration) -> bool {
         if let Ok(Some(status)) = self.child.try_wait() {
             return status.success();
         }
@@ -127,7 +127,7 @@ pub struct LoadOptions<'a> {
     pub rounds: usize,
 }
 
-async fn wait_ready(
+pub(crate) async fn wait_ready(
     client: &reqwest::Client,
     url: &str,
     child: &mut Guarded,
@@ -150,7 +150,12 @@ async fn wait_ready(
     bail!("{} was not ready at {url} within 2 minutes", child.name)
 }
 
-fn start_haat(haat: &Path, data_dir: &Path, port: u16) -> anyhow::Result<Guarded> {
+pub(crate) fn start_haat(
+    haat: &Path,
+    data_dir: &Path,
+    port: u16,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Guarded> {
     let mut command = Command::new(haat);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("HAAT_") {
@@ -163,6 +168,7 @@ fn start_haat(haat: &Path, data_dir: &Path, port: u16) -> anyhow::Result<Guarded
         .env("HAAT_DATA_DIR", data_dir)
         .env("HAAT_DRAIN_DELAY_MS", "0")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()
@@ -221,7 +227,7 @@ http {{
     })
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
@@ -238,7 +244,7 @@ pub async fn run(
         .build()?;
     let haat_port = free_port()?;
     let haat_base = format!("http://127.0.0.1:{haat_port}");
-    let mut haat = start_haat(options.haat, options.data_dir, haat_port)?;
+    let mut haat = start_haat(options.haat, options.data_dir, haat_port, &[])?;
     wait_ready(&client, &format!("{haat_base}/readyz"), &mut haat).await?;
     let url_path = format!("/{}", options.slug);
     let page = client.get(format!("{haat_base}{url_path}")).send().await?;
@@ -280,6 +286,7 @@ pub async fn run(
     println!("load: warming up both servers");
     let warmup = Duration::from_secs(3);
     wrk::run(
+        None,
         &tools.wrk,
         &haat_url,
         64,
@@ -290,6 +297,7 @@ pub async fn run(
     )
     .await?;
     wrk::run(
+        None,
         &tools.wrk,
         &nginx_url,
         64,
@@ -321,6 +329,7 @@ pub async fn run(
                 let sample_memory = is_haat && connections == most;
                 println!("load: wrk -c{connections} {name} (round {})", round + 1);
                 let mut run = wrk::run(
+                    None,
                     &tools.wrk,
                     url,
                     connections,

@@ -11,6 +11,7 @@
 //!
 //! Everything listens on 127.0.0.1 only; every child process is stopped at the end.
 
+mod checkout;
 mod inprocess;
 mod load;
 mod probe;
@@ -61,6 +62,9 @@ struct Args {
     /// Skip the wrk/nginx load test and the memory figures.
     #[arg(long)]
     no_load: bool,
+    /// Run only the checkout benchmark (orders/s beside pgbench's ceiling).
+    #[arg(long)]
+    checkout_only: bool,
 }
 
 #[tokio::main]
@@ -145,7 +149,38 @@ async fn with_database<T>(
     result
 }
 
+/// The checkout benchmark on its own data directory, written to `<out>` with
+/// `checkout` in its name.
+async fn run_checkout(args: &Args, tools: &Tools, haat: &Path) -> anyhow::Result<String> {
+    let temp = temp_dir("haat-bench-checkout-")?;
+    let data_dir = temp.path().join("data");
+    open_dir(&data_dir)?;
+    let options = checkout::CheckoutOptions {
+        haat,
+        data_dir: &data_dir,
+        duration: Duration::from_secs(args.duration),
+        connections: &[16, 64],
+    };
+    let report = checkout::run(tools, &options, temp.path()).await?;
+    Ok(checkout::render(&report))
+}
+
 async fn run(args: Args) -> anyhow::Result<()> {
+    if args.checkout_only {
+        let tools = Tools::find()?;
+        let haat = match &args.haat {
+            Some(path) => path.clone(),
+            None => std::env::current_exe()?.with_file_name("haat"),
+        };
+        let text = run_checkout(&args, &tools, &haat).await?;
+        let out = args.out.with_file_name("checkout.md");
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&out, &text)?;
+        println!("\n{text}\nreport written to {}", out.display());
+        return Ok(());
+    }
     let tools = if args.no_load {
         None
     } else {
@@ -216,6 +251,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
         None => None,
     };
 
+    let checkout = match &tools {
+        Some(tools) => Some(run_checkout(&args, tools, &haat).await?),
+        None => None,
+    };
     let machine = Machine::detect(phase.postgres.clone(), versions.0, versions.1);
     let cold = [phase.cold, restarted];
     let text = report::render(&Results {
@@ -233,6 +272,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
     }
+    let text = match checkout {
+        Some(section) => format!("{text}\n## Checkout\n\n{section}"),
+        None => text,
+    };
     std::fs::write(&args.out, &text)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     println!("\n{text}");

@@ -59,8 +59,10 @@ fn used(before: &HashMap<u32, u64>, now: Vec<u32>) -> u64 {
         .sum()
 }
 
-/// Runs wrk for `duration`, calling `tick` every 100 ms meanwhile.
+/// Runs wrk for `duration` (with a Lua `script` when given), calling `tick` every
+/// 100 ms meanwhile.
 pub async fn run(
+    script: Option<&Path>,
     wrk: &Path,
     url: &str,
     connections: u32,
@@ -75,7 +77,13 @@ pub async fn run(
     let child = tokio::process::Command::new(wrk)
         .args(["-t2", &format!("-c{connections}")])
         .arg(format!("-d{}s", duration.as_secs().max(1)))
-        .args(["--timeout", "10s", "--latency", url])
+        .args(["--timeout", "10s", "--latency"])
+        .args(
+            script
+                .map(|s| vec!["-s".as_ref(), s.as_os_str()])
+                .unwrap_or_default(),
+        )
+        .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

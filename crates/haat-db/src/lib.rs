@@ -10,7 +10,9 @@ mod carts;
 mod catalog;
 mod error;
 mod idempotency;
+mod jobs;
 mod orders;
+mod payments;
 mod products;
 mod rows;
 mod stores;
@@ -26,11 +28,16 @@ pub use auth::{
 pub use carts::{CartLine, CART_TTL_DAYS};
 pub use error::DbError;
 pub use idempotency::{Created, IdempotencyKey};
+pub use jobs::{
+    enqueue_job_in, ClaimedJob, JobCounts, JobFailure, JobListener, JobRecord, JobSignal, NewJob,
+    DEFAULT_MAX_ATTEMPTS, JOBS_CHANNEL,
+};
 pub use orders::{
     CheckoutError, Fulfilment, NewOrder, OrderEventRecord, OrderFilter, OrderItemRecord,
     OrderLineRequest, OrderNotification, OrderRecord, OrderRequestKey, OrderSummary, ShopStore,
     Transition,
 };
+pub use payments::{GatewayStatus, PaymentEvent, PaymentOutcome, PaymentRecord};
 pub use products::{CategoryChoice, CategoryRecord, NewProduct, ProductPatch, ProductRecord};
 pub use stores::{StorePatch, StoreRecord};
 

@@ -613,7 +613,7 @@ impl Db {
             Fulfilment::Pickup => ("pickup", None),
         };
         let notify_text = notify.text_template(&totals, store.currency, &order.customer_name);
-        let inserted: (i64,) = sqlx::query_as(
+        let (number, created_at): (i64, OffsetDateTime) = sqlx::query_as(
             "WITH counter AS (
                  INSERT INTO order_counters (store_id, last_number) VALUES ($1, 1001)
                  ON CONFLICT (store_id) DO UPDATE SET last_number = order_counters.last_number + 1
@@ -626,7 +626,7 @@ impl Db {
                  SELECT $2, $1, counter.last_number, $3, $4, $5, $6, $7, $8, $9, $10, $11,
                      $12, $13, $14, $15, $16, $17, $18
                  FROM counter
-                 RETURNING number
+                 RETURNING number, created_at
              ), items AS (
                  INSERT INTO order_items (order_id, line, store_id, product_id, name,
                      unit_price_minor, quantity, line_total_minor)
@@ -653,7 +653,7 @@ impl Db {
              ), emptied AS (
                  DELETE FROM cart_items WHERE token_hash = $26 AND store_id = $1
              )
-             SELECT number FROM new_order",
+             SELECT number, created_at FROM new_order",
         )
         .bind(store.id.as_uuid())
         .bind(order_id.as_uuid())
@@ -683,15 +683,60 @@ impl Db {
         .bind(order.cart.as_deref())
         .fetch_one(&mut *tx)
         .await?;
-        // Wake idle job workers when this commits.
-        sqlx::query("SELECT pg_notify('haat_jobs', '')")
-            .execute(&mut *tx)
-            .await?;
-        tracing::debug!(order_number = inserted.0, "order inserted");
-        let record = order_in(&mut tx, store.id, order_id).await?;
+        // No NOTIFY here: NOTIFY takes a global lock at commit and would serialise every
+        // checkout of every store; job workers poll (ADR 0011).
         tx.commit().await?;
         metrics::counter!("haat_orders_placed_total", "payment_method" => order.payment_method.as_str())
             .increment(1);
+        // Everything the order holds is known here; reading it back would cost three
+        // more round trips per checkout.
+        let record = OrderRecord {
+            id: order_id,
+            store_id: store.id,
+            number: OrderNumber::new(number),
+            token,
+            payment_ref,
+            status: OrderStatus::Placed,
+            payment_method: order.payment_method,
+            payment_status: PaymentStatus::Pending,
+            customer_name: order.customer_name.as_str().to_owned(),
+            customer_phone: order.customer_phone.as_e164().to_owned(),
+            address: address.map(str::to_owned),
+            note: order.note.as_str().to_owned(),
+            currency: store.currency,
+            totals,
+            tax_rate_bps: store.tax_rate_bps,
+            discount_code: discount.map(|d| d.2),
+            tracking_id: None,
+            shipping_provider: None,
+            paid_at: None,
+            cancel_reason: None,
+            created_at,
+            updated_at: created_at,
+            version: 1,
+            items: lines
+                .iter()
+                .zip(&priced)
+                .zip(&names)
+                .enumerate()
+                .map(|(index, ((line, price), name))| OrderItemRecord {
+                    line: index as i32 + 1,
+                    product_id: line.product,
+                    name: (*name).to_owned(),
+                    unit_price_minor: price.unit_price_minor,
+                    quantity: price.quantity.get(),
+                    line_total_minor: price.total_minor(),
+                })
+                .collect(),
+            events: vec![OrderEventRecord {
+                kind: "status".to_owned(),
+                from_state: None,
+                to_state: OrderStatus::Placed.as_str().to_owned(),
+                actor: "shopper".to_owned(),
+                detail: String::new(),
+                at: created_at,
+            }],
+        };
         Ok(Created::New(record))
     }
 

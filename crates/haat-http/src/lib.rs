@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod layers;
 mod server;
+pub mod signature;
 
 pub use error::{ApiError, ErrorBody};
 pub use extract::{client_ip, Json, Path, Query};

@@ -18,6 +18,8 @@ pub struct FileSender {
 
 #[derive(Serialize)]
 struct OutboxLine<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
     to: &'a str,
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,6 +41,7 @@ impl FileSender {
 
     pub async fn send(&self, message: &SmsMessage) -> Result<(), SmsError> {
         let line = OutboxLine {
+            id: message.id.map(|id| id.to_string()),
             to: message.to.as_e164(),
             text: &message.text,
             otp: message.otp.as_deref(),

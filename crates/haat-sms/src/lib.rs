@@ -15,7 +15,7 @@ use std::time::Duration;
 use haat_domain::Phone;
 
 pub use file::FileSender;
-pub use webhook::{sign, WebhookSender, SIGNATURE_HEADER};
+pub use webhook::{sign, WebhookSender, IDEMPOTENCY_KEY_HEADER, SIGNATURE_HEADER};
 
 /// One message to send. `otp` is set for login codes so a test or a developer can find
 /// the code without parsing `text`.
@@ -24,12 +24,17 @@ pub struct SmsMessage {
     pub to: Phone,
     pub text: String,
     pub otp: Option<String>,
+    /// The message's identity for the provider, stable across every retry of one
+    /// notification (a background job passes its own id), so a message sent again after
+    /// a crash can be dropped as a duplicate. `None`: the webhook makes one per send.
+    pub id: Option<uuid::Uuid>,
 }
 
 impl std::fmt::Debug for SmsMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmsMessage")
             .field("to", &self.to)
+            .field("id", &self.id)
             .finish_non_exhaustive()
     }
 }

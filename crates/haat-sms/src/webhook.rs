@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use serde::Serialize;
-use sha2::Sha256;
 
 use crate::{SmsError, SmsMessage};
 
-pub const SIGNATURE_HEADER: &str = "haat-signature";
+pub use haat_http::signature::{sign, SIGNATURE_HEADER};
+
+/// Carries the message id too, for providers that deduplicate on a header.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
 #[derive(Clone, Debug)]
 pub struct WebhookSender {
@@ -29,19 +30,6 @@ struct WebhookBody<'a> {
     otp: Option<&'a str>,
 }
 
-/// The signature header value for `body` at `timestamp`.
-pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("hmac accepts any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!(
-        "t={timestamp},v1={}",
-        hex::encode(mac.finalize().into_bytes())
-    )
-}
-
 impl WebhookSender {
     pub fn new(url: String, secret: String, timeout: Duration, attempts: u32) -> WebhookSender {
         let client = reqwest::Client::builder()
@@ -58,9 +46,11 @@ impl WebhookSender {
     }
 
     pub async fn send(&self, message: &SmsMessage) -> Result<(), SmsError> {
-        // One id for every attempt, so the provider can drop a retried duplicate.
+        // One id for every attempt (and, when the caller gives one, for every retry of
+        // the notification), so the provider can drop a retried duplicate.
+        let id = message.id.unwrap_or_else(uuid::Uuid::now_v7).to_string();
         let body = serde_json::to_vec(&WebhookBody {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: id.clone(),
             to: message.to.as_e164(),
             text: &message.text,
             otp: message.otp.as_deref(),
@@ -73,6 +63,7 @@ impl WebhookSender {
                 .client
                 .post(&self.url)
                 .header("content-type", "application/json")
+                .header(IDEMPOTENCY_KEY_HEADER, &id)
                 .header(SIGNATURE_HEADER, sign(&self.secret, timestamp, &body))
                 .body(body.clone())
                 .send()

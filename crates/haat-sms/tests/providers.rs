@@ -16,6 +16,7 @@ fn message() -> SmsMessage {
         to: Phone::parse("+919812345678").unwrap(),
         text: "Your Haat code is 123456".into(),
         otp: Some("123456".into()),
+        id: None,
     }
 }
 

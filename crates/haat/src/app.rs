@@ -10,9 +10,11 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use haat_api::{ApiConfig, ApiState, IpLimit, SecretKey};
+use haat_checkout::{CheckoutConfig, CheckoutState};
 use haat_db::{Db, OtpLimits};
 use haat_http::{install_metrics_recorder, observability_layers, Readiness};
 use haat_media::{ImagePolicy, ImageProcessor, MediaStore, S3Config};
+use haat_payments::PaymentsState;
 use haat_sms::{SmsProviderKind, SmsSender, SmsSettings};
 use haat_storefront::{StorefrontConfig, StorefrontState};
 use http::StatusCode;
@@ -158,11 +160,18 @@ pub fn build_router(
         );
         router = router
             .merge(haat_api::router(api.clone()))
-            .merge(haat_api::dashboard::router(api));
+            .merge(haat_api::dashboard::router(api))
+            .merge(haat_payments::router(PaymentsState::new(
+                db.clone(),
+                config
+                    .payments_webhook_secret
+                    .as_ref()
+                    .map(|s| s.expose_secret().to_owned()),
+            )));
     }
     if role.serves_storefront() {
         let storefront = StorefrontState {
-            catalog: Arc::new(DbCatalog::new(db)),
+            catalog: Arc::new(DbCatalog::new(db.clone())),
             media,
             config: StorefrontConfig {
                 public_url: config.public_url(),
@@ -171,6 +180,16 @@ pub fn build_router(
             },
         };
         router = router.merge(haat_storefront::router(storefront));
+        let checkout = CheckoutState::new(
+            db.clone(),
+            CheckoutConfig {
+                public_url: config.public_url(),
+                media_base_url: config.media_base_url(),
+                secure_cookies: config.is_production(),
+                test_gateway_url: config.payments_test_gateway_url.clone(),
+            },
+        );
+        router = router.merge(haat_checkout::router(checkout));
     }
     let router = router
         .fallback(not_found)

@@ -88,6 +88,18 @@ pub struct Config {
     /// `HAAT_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For`
     /// (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// `HAAT_PAYMENTS_WEBHOOK_SECRET`: the shared secret that signs payment gateway
+    /// webhooks (`docs/payments.md`). Without it the webhook endpoint refuses every
+    /// delivery. `haat serve --demo` generates one for its test gateway.
+    #[serde(serialize_with = "serialize_secret_option")]
+    pub payments_webhook_secret: Option<SecretString>,
+    /// `HAAT_PAYMENTS_TEST_GATEWAY_URL`: a test gateway's base URL (the `haat
+    /// fake-gateway`); order pages then offer "Pay with the test gateway". Refused in
+    /// production.
+    pub payments_test_gateway_url: Option<Url>,
+    /// `HAAT_JOBS_WORKERS`: background jobs run concurrently by this process (0 turns
+    /// the worker off, e.g. on storefront-only processes).
+    pub jobs_workers: u32,
 }
 
 fn serialize_secret_option<S: serde::Serializer>(
@@ -125,6 +137,9 @@ impl Default for Config {
             request_timeout_secs: 30,
             drain_delay_ms: 1000,
             trust_forwarded_for: false,
+            payments_webhook_secret: None,
+            payments_test_gateway_url: None,
+            jobs_workers: 4,
         }
     }
 }
@@ -145,6 +160,9 @@ impl Config {
         figment = figment.merge(Env::prefixed("HAAT_").ignore(&["config"]));
         let mut config: Config = figment.extract().context("invalid configuration")?;
         config.data_dir = absolute(&config.data_dir)?;
+        if config.is_production() && config.payments_test_gateway_url.is_some() {
+            bail!("HAAT_PAYMENTS_TEST_GATEWAY_URL cannot be set when HAAT_ENV=production");
+        }
         Ok(config)
     }
 

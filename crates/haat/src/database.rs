@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use haat_db::{Db, PoolSettings};
 use haat_pgembed::{Cluster, ClusterOptions, PgBinaries};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::Connection;
 
 use crate::config::Config;
@@ -15,6 +15,7 @@ use crate::config::Config;
 pub struct Database {
     pub db: Db,
     cluster: Option<Cluster>,
+    url: SecretString,
 }
 
 const EMBEDDED_DATABASE: &str = "haat";
@@ -36,7 +37,16 @@ impl Database {
         };
         let db = Db::connect_lazy(&url, &settings).context("invalid database url")?;
         db.migrate().await.context("applying database migrations")?;
-        Ok(Database { db, cluster })
+        Ok(Database {
+            db,
+            cluster,
+            url: SecretString::from(url),
+        })
+    }
+
+    /// The connection URL (for tools such as `pgbench` run against the same database).
+    pub fn connection_url(&self) -> &SecretString {
+        &self.url
     }
 
     /// Closes the pool, then stops the embedded cluster cleanly.

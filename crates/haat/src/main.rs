@@ -42,6 +42,22 @@ enum Command {
     Migrate,
     /// Seed the demo stores and exit.
     Demo,
+    /// Run a fake payment gateway that sends signed `haatpay` webhooks (tests, demos;
+    /// see docs/payments.md). The secret is `HAAT_PAYMENTS_WEBHOOK_SECRET`.
+    FakeGateway {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// Haat's webhook endpoint.
+        #[arg(
+            long,
+            default_value = "http://127.0.0.1:8080/api/v1/payments/webhooks/haatpay"
+        )]
+        webhook_url: url::Url,
+        /// Haat's public URL: the gateway's pay page only redirects back there.
+        #[arg(long)]
+        haat_url: Option<url::Url>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -81,6 +97,32 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let database = Database::open(&config).await?;
             println!("migrations applied");
             database.close().await;
+            Ok(())
+        }
+        Command::FakeGateway {
+            listen,
+            webhook_url,
+            haat_url,
+        } => {
+            let secret = config
+                .payments_webhook_secret
+                .as_ref()
+                .map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned())
+                .context("set HAAT_PAYMENTS_WEBHOOK_SECRET to the secret Haat verifies with")?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            println!("fake payment gateway on http://{}", listener.local_addr()?);
+            haat_payments::fake::serve_fake_gateway(
+                listener,
+                haat_payments::fake::FakeGatewaySettings {
+                    webhook_url,
+                    secret,
+                    haat_url,
+                },
+                shutdown_signal(),
+            )
+            .await?;
             Ok(())
         }
         Command::Demo => {

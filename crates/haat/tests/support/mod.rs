@@ -44,6 +44,9 @@ pub fn test_limits() -> Limits {
 }
 
 /// A random valid Indian mobile number in E.164.
+/// The payment webhook secret every test app verifies with.
+pub const WEBHOOK_SECRET: &str = "whsec-test-0123456789";
+
 pub fn random_phone() -> String {
     format!(
         "+9198{:08}",
@@ -76,6 +79,7 @@ impl TestApp {
                 "test-secret-key-that-is-long-enough-0123",
             )),
             drain_delay_ms: 0,
+            payments_webhook_secret: Some(SecretString::from(WEBHOOK_SECRET)),
             ..Config::default()
         };
         let db = Db::connect_lazy(&database_url, &PoolSettings::default()).expect("pool");

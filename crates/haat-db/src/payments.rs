@@ -1,0 +1,472 @@
+//! Payments: every gateway webhook stored raw before anything is done with it, each
+//! gateway event applied at most once, at most one payment record per order and
+//! provider, and at most one transition of an order to paid.
+//!
+//! Concurrency: applying an event first locks the order row (`FOR UPDATE`), so
+//! deliveries for one order run one after another; the `(provider, event_id)` primary key
+//! of `payment_events` then tells a duplicate from a new event. The state table is in
+//! `docs/payments.md`.
+
+use std::time::Duration;
+
+use haat_domain::{Currency, OrderId, PaymentRef, PaymentStatus, SellerId, StoreId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{Db, DbError, Result};
+
+/// What a gateway says happened to a payment.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GatewayStatus {
+    Captured,
+    Failed,
+    Refunded,
+}
+
+impl GatewayStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            GatewayStatus::Captured => "captured",
+            GatewayStatus::Failed => "failed",
+            GatewayStatus::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GatewayStatus> {
+        match text {
+            "captured" => Some(GatewayStatus::Captured),
+            "failed" => Some(GatewayStatus::Failed),
+            "refunded" => Some(GatewayStatus::Refunded),
+            _ => None,
+        }
+    }
+}
+
+/// One gateway event, parsed and validated.
+#[derive(Clone, Debug)]
+pub struct PaymentEvent {
+    pub provider: String,
+    pub event_id: String,
+    pub order_ref: PaymentRef,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub status: GatewayStatus,
+}
+
+/// What applying an event did.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// The order became paid.
+    Paid,
+    /// Recorded; the order was already paid (a second capture event of another id).
+    AlreadyPaid,
+    /// The amount or currency does not match the order: flagged for the seller.
+    Flagged,
+    /// A failed attempt, recorded; the order still awaits payment.
+    Failed,
+    /// The payment was refunded.
+    Refunded,
+    /// An event that arrived after a later state (e.g. `failed` after `captured`).
+    IgnoredOutOfOrder,
+    /// This event was already applied.
+    Duplicate,
+    /// No order has this reference.
+    UnknownOrder,
+}
+
+impl PaymentOutcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentOutcome::Paid => "paid",
+            PaymentOutcome::AlreadyPaid => "already_paid",
+            PaymentOutcome::Flagged => "flagged",
+            PaymentOutcome::Failed => "failed",
+            PaymentOutcome::Refunded => "refunded",
+            PaymentOutcome::IgnoredOutOfOrder => "ignored_out_of_order",
+            PaymentOutcome::Duplicate => "duplicate",
+            PaymentOutcome::UnknownOrder => "unknown_order",
+        }
+    }
+}
+
+/// A payment as recorded for an order.
+#[derive(Clone, Debug)]
+pub struct PaymentRecord {
+    pub provider: String,
+    /// `captured` | `failed` | `refunded`
+    pub status: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    /// `gateway:<provider>` or `seller:<id>`
+    pub recorded_by: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// The order as locked by a payment.
+#[derive(sqlx::FromRow)]
+struct LockedOrder {
+    id: Uuid,
+    store_id: Uuid,
+    status: String,
+    payment_status: String,
+    total_minor: i64,
+    currency: String,
+}
+
+impl Db {
+    /// Stores a webhook delivery as received, committed on its own, before it is acted
+    /// upon (the audit trail; also lets a crash between storing and applying be redone).
+    pub async fn record_webhook(
+        &self,
+        provider: &str,
+        body: &[u8],
+        signature: Option<&str>,
+        signature_valid: bool,
+        event_id: Option<&str>,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO payment_webhooks (id, provider, signature_valid, event_id, body, signature)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(provider)
+        .bind(signature_valid)
+        .bind(event_id)
+        .bind(body)
+        .bind(signature)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// Notes what became of a stored webhook that was not applied (refused signature,
+    /// unreadable body).
+    pub async fn close_webhook(&self, webhook: Uuid, outcome: &str) -> Result<()> {
+        sqlx::query("UPDATE payment_webhooks SET outcome = $2, processed_at = now() WHERE id = $1")
+            .bind(webhook)
+            .bind(outcome)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies one gateway event exactly once (see the module documentation).
+    pub async fn apply_payment_event(
+        &self,
+        webhook: Uuid,
+        event: &PaymentEvent,
+    ) -> Result<PaymentOutcome> {
+        let mut tx = self.pool.begin().await?;
+        let order: Option<LockedOrder> = sqlx::query_as(
+            "SELECT id, store_id, status, payment_status, total_minor, currency FROM orders
+             WHERE payment_ref = $1 FOR UPDATE",
+        )
+        .bind(event.order_ref.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(order) = order else {
+            drop(tx);
+            self.close_webhook(webhook, PaymentOutcome::UnknownOrder.as_str())
+                .await?;
+            return Ok(PaymentOutcome::UnknownOrder);
+        };
+        let claimed = sqlx::query(
+            "INSERT INTO payment_events (provider, event_id, order_id, status, amount_minor, currency, outcome)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending')
+             ON CONFLICT (provider, event_id) DO NOTHING",
+        )
+        .bind(&event.provider)
+        .bind(&event.event_id)
+        .bind(order.id)
+        .bind(event.status.as_str())
+        .bind(event.amount_minor)
+        .bind(event.currency.code())
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            drop(tx);
+            self.close_webhook(webhook, PaymentOutcome::Duplicate.as_str())
+                .await?;
+            return Ok(PaymentOutcome::Duplicate);
+        }
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT status FROM payments WHERE order_id = $1 AND provider = $2")
+                .bind(order.id)
+                .bind(&event.provider)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let existing = existing.map(|(status,)| status);
+        let payment_status = PaymentStatus::parse(&order.payment_status)
+            .map_err(|_| DbError::Other(sqlx::Error::Decode("orders.payment_status".into())))?;
+        let actor = format!("gateway:{}", event.provider);
+        let matches =
+            event.amount_minor == order.total_minor && event.currency.code() == order.currency;
+
+        let (record, outcome, move_to): (
+            Option<&str>,
+            PaymentOutcome,
+            Option<(PaymentStatus, String)>,
+        ) = match event.status {
+            GatewayStatus::Captured => match existing.as_deref() {
+                Some("refunded") => (None, PaymentOutcome::IgnoredOutOfOrder, None),
+                _ if !matches => (
+                    Some("captured"),
+                    PaymentOutcome::Flagged,
+                    (payment_status == PaymentStatus::Pending).then(|| {
+                        (
+                            PaymentStatus::Flagged,
+                            format!(
+                                "received {} {} for an order of {} {}",
+                                event.amount_minor,
+                                event.currency.code(),
+                                order.total_minor,
+                                order.currency
+                            ),
+                        )
+                    }),
+                ),
+                _ => match payment_status {
+                    PaymentStatus::Pending => (
+                        Some("captured"),
+                        PaymentOutcome::Paid,
+                        Some((PaymentStatus::Paid, String::new())),
+                    ),
+                    PaymentStatus::Paid => (Some("captured"), PaymentOutcome::AlreadyPaid, None),
+                    // Flagged stays for the seller to resolve; refunded stays refunded.
+                    PaymentStatus::Flagged | PaymentStatus::Refunded => {
+                        (Some("captured"), PaymentOutcome::IgnoredOutOfOrder, None)
+                    }
+                },
+            },
+            GatewayStatus::Failed => match existing.as_deref() {
+                Some("captured" | "refunded") => (None, PaymentOutcome::IgnoredOutOfOrder, None),
+                _ => (Some("failed"), PaymentOutcome::Failed, None),
+            },
+            GatewayStatus::Refunded => (
+                Some("refunded"),
+                PaymentOutcome::Refunded,
+                (payment_status != PaymentStatus::Refunded)
+                    .then(|| (PaymentStatus::Refunded, String::new())),
+            ),
+        };
+        if let Some(status) = record {
+            sqlx::query(
+                "INSERT INTO payments (id, order_id, store_id, provider, status, amount_minor, currency, recorded_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (order_id, provider) DO UPDATE SET
+                     status = excluded.status, amount_minor = excluded.amount_minor,
+                     currency = excluded.currency, updated_at = now()",
+            )
+            .bind(Uuid::now_v7())
+            .bind(order.id)
+            .bind(order.store_id)
+            .bind(&event.provider)
+            .bind(status)
+            .bind(event.amount_minor)
+            .bind(event.currency.code())
+            .bind(&actor)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((to, detail)) = move_to {
+            move_payment_status(
+                &mut tx,
+                order.id,
+                order.store_id,
+                payment_status,
+                to,
+                &actor,
+                &detail,
+            )
+            .await?;
+        }
+        sqlx::query("UPDATE payment_events SET outcome = $3 WHERE provider = $1 AND event_id = $2")
+            .bind(&event.provider)
+            .bind(&event.event_id)
+            .bind(outcome.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE payment_webhooks SET outcome = $2, processed_at = now() WHERE id = $1")
+            .bind(webhook)
+            .bind(outcome.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        metrics::counter!("haat_payment_events_total", "provider" => event.provider.clone(), "outcome" => outcome.as_str())
+            .increment(1);
+        Ok(outcome)
+    }
+
+    /// Valid webhooks stored at least `older_than` ago but never applied (the process
+    /// died in between): their bodies, to be parsed and applied again.
+    pub async fn unprocessed_webhooks(
+        &self,
+        older_than: Duration,
+        limit: i64,
+    ) -> Result<Vec<(Uuid, String, Vec<u8>)>> {
+        let rows: Vec<(Uuid, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, provider, body FROM payment_webhooks
+             WHERE processed_at IS NULL AND signature_valid
+               AND received_at < now() - make_interval(secs => $1)
+             ORDER BY received_at LIMIT $2",
+        )
+        .bind(older_than.as_secs_f64())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// Cash received: the seller marks an order paid by hand. Pending or flagged orders
+    /// only; recorded with who and when.
+    pub async fn mark_order_paid_by_seller(
+        &self,
+        store: StoreId,
+        order: OrderId,
+        seller: SellerId,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let locked: Option<LockedOrder> = sqlx::query_as(
+            "SELECT id, store_id, status, payment_status, total_minor, currency FROM orders
+             WHERE id = $1 AND store_id = $2 FOR UPDATE",
+        )
+        .bind(order.as_uuid())
+        .bind(store.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let locked = locked.ok_or(DbError::NotFound)?;
+        let payment_status = PaymentStatus::parse(&locked.payment_status)
+            .map_err(|_| DbError::Other(sqlx::Error::Decode("orders.payment_status".into())))?;
+        match payment_status {
+            PaymentStatus::Paid => {
+                return Err(DbError::Conflict(
+                    "already_paid",
+                    "this order is already paid".into(),
+                ))
+            }
+            PaymentStatus::Refunded => {
+                return Err(DbError::Conflict(
+                    "refunded",
+                    "this order's payment was refunded".into(),
+                ))
+            }
+            PaymentStatus::Pending | PaymentStatus::Flagged => {}
+        }
+        if locked.status == "cancelled" {
+            return Err(DbError::Conflict(
+                "order_cancelled",
+                "a cancelled order cannot be marked paid".into(),
+            ));
+        }
+        let actor = format!("seller:{seller}");
+        sqlx::query(
+            "INSERT INTO payments (id, order_id, store_id, provider, status, amount_minor, currency, recorded_by)
+             VALUES ($1, $2, $3, 'manual', 'captured', $4, $5, $6)
+             ON CONFLICT (order_id, provider) DO UPDATE SET
+                 status = 'captured', amount_minor = excluded.amount_minor,
+                 recorded_by = excluded.recorded_by, updated_at = now()",
+        )
+        .bind(Uuid::now_v7())
+        .bind(locked.id)
+        .bind(locked.store_id)
+        .bind(locked.total_minor)
+        .bind(&locked.currency)
+        .bind(&actor)
+        .execute(&mut *tx)
+        .await?;
+        move_payment_status(
+            &mut tx,
+            locked.id,
+            locked.store_id,
+            payment_status,
+            PaymentStatus::Paid,
+            &actor,
+            "cash received",
+        )
+        .await?;
+        tx.commit().await?;
+        metrics::counter!("haat_payments_marked_paid_total").increment(1);
+        Ok(())
+    }
+
+    /// The payments recorded for an order of `store`.
+    pub async fn payments_of_order(
+        &self,
+        store: StoreId,
+        order: OrderId,
+    ) -> Result<Vec<PaymentRecord>> {
+        let rows: Vec<(
+            String,
+            String,
+            i64,
+            String,
+            String,
+            OffsetDateTime,
+            OffsetDateTime,
+        )> = sqlx::query_as(
+            "SELECT provider, status, amount_minor, currency, recorded_by, created_at, updated_at
+                 FROM payments WHERE order_id = $1 AND store_id = $2 ORDER BY created_at",
+        )
+        .bind(order.as_uuid())
+        .bind(store.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    provider,
+                    status,
+                    amount_minor,
+                    currency,
+                    recorded_by,
+                    created_at,
+                    updated_at,
+                )| {
+                    PaymentRecord {
+                        provider,
+                        status,
+                        amount_minor,
+                        currency,
+                        recorded_by,
+                        created_at,
+                        updated_at,
+                    }
+                },
+            )
+            .collect())
+    }
+}
+
+/// Moves an order's payment status, with its history row; `paid_at` is set on paid.
+async fn move_payment_status(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    order: Uuid,
+    store: Uuid,
+    from: PaymentStatus,
+    to: PaymentStatus,
+    actor: &str,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query(
+        "WITH moved AS (
+             UPDATE orders SET payment_status = $3,
+                 paid_at = CASE WHEN $3 = 'paid' THEN now() ELSE paid_at END,
+                 updated_at = now(), version = version + 1
+             WHERE id = $1 AND store_id = $2
+         )
+         INSERT INTO order_events (order_id, store_id, kind, from_state, to_state, actor, detail)
+         VALUES ($1, $2, 'payment', $4, $3, $5, $6)",
+    )
+    .bind(order)
+    .bind(store)
+    .bind(to.as_str())
+    .bind(from.as_str())
+    .bind(actor)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
