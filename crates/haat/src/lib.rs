@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod config;
 pub mod database;
 pub mod demo;
+pub mod maintenance;
 pub mod secret;
 pub mod telemetry;
 

@@ -155,11 +155,39 @@ async fn serve_with(
     } else {
         None
     };
-    let (router, readiness) = build_router(config, role, database.db.clone(), Limits::default())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
+    let mut config = config.clone();
+    if config.public_url.is_none() {
+        // Port 0 in the configuration: links must carry the port actually bound.
+        config.public_url = Some(format!("http://{address}/").parse()?);
+    }
+    let background = tokio_util::sync::CancellationToken::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    if seed_demo && role != Role::Storefront {
+        start_demo_gateway(&mut config, &mut tasks, background.clone()).await?;
+    }
+    let config = &config;
+    let (router, readiness) = build_router(config, role, database.db.clone(), Limits::default())?;
+    if role != Role::Storefront {
+        let db = database.db.clone();
+        let stop = background.clone();
+        tasks.spawn(async move { haat::maintenance::run(db, stop.cancelled_owned()).await });
+        if config.jobs_workers > 0 {
+            let registry = haat_jobs::Registry::new().register(haat_jobs::SmsJob::new(
+                haat::app::sms_sender(config).context("configuring sms for jobs")?,
+            ));
+            let settings = haat_jobs::WorkerSettings {
+                concurrency: config.jobs_workers as usize,
+                ..haat_jobs::WorkerSettings::default()
+            };
+            let worker = haat_jobs::Worker::new(database.db.clone(), registry, settings);
+            let stop = background.clone();
+            tasks.spawn(async move { worker.run(stop.cancelled_owned()).await });
+        }
+    }
     tracing::info!(listen = %address, role = ?role, "haat is listening");
     let public = config.public_url();
     let base = public.as_str().trim_end_matches('/');
@@ -176,19 +204,69 @@ async fn serve_with(
     if matches!(role, Role::All | Role::Storefront) {
         println!("  storefront: {base}/<store-slug>");
     }
+    if let Some(gateway) = &config.payments_test_gateway_url {
+        println!("  test payment gateway (UPI orders offer it): {gateway}");
+    }
     if let Some(summary) = &demo_summary {
         println!("{summary}");
     }
     println!("  health: {base}/healthz  readiness: {base}/readyz  metrics: {base}/metrics");
     println!("Press Ctrl-C to stop.");
-    serve(
+    let served = serve(
         listener,
         router,
         readiness,
         Duration::from_millis(config.drain_delay_ms),
         shutdown_signal(),
     )
-    .await?;
+    .await;
+    // Background work stops after the last request: jobs finish or give back their lease.
+    background.cancel();
+    let drained = tokio::time::timeout(Duration::from_secs(30), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("background tasks did not stop within 30 s");
+    }
+    served?;
     tracing::info!("stopped accepting; in-flight requests finished");
+    Ok(())
+}
+
+/// `serve --demo`: a fake payment gateway in the same process, on its own port, with a
+/// webhook secret generated for this run unless one is configured.
+async fn start_demo_gateway(
+    config: &mut Config,
+    tasks: &mut tokio::task::JoinSet<()>,
+    stop: tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    if config.is_production() || config.payments_test_gateway_url.is_some() {
+        return Ok(());
+    }
+    let secret = match &config.payments_webhook_secret {
+        Some(secret) => secrecy::ExposeSecret::expose_secret(secret).to_owned(),
+        None => {
+            let secret = format!("demo-{}", uuid::Uuid::new_v4().simple());
+            config.payments_webhook_secret = Some(secret.clone().into());
+            secret
+        }
+    };
+    let listener = tokio::net::TcpListener::bind((config.listen.ip(), 0)).await?;
+    let gateway: url::Url = format!("http://{}/", listener.local_addr()?).parse()?;
+    let public = config.public_url();
+    let settings = haat_payments::fake::FakeGatewaySettings {
+        webhook_url: public.join("api/v1/payments/webhooks/haatpay")?,
+        secret,
+        haat_url: Some(public),
+    };
+    config.payments_test_gateway_url = Some(gateway);
+    tasks.spawn(async move {
+        if let Err(error) =
+            haat_payments::fake::serve_fake_gateway(listener, settings, stop.cancelled_owned()).await
+        {
+            tracing::error!(%error, "demo payment gateway failed");
+        }
+    });
     Ok(())
 }

@@ -135,6 +135,24 @@ async fn acknowledged_writes_survive_kill_9_and_restart_reuses_the_cluster() {
     )
     .await;
     assert_eq!(status, 201, "{product}");
+    // A shopper's order, acknowledged just before the crash.
+    let order_request = json!({
+        "items": [{ "product_id": product["id"], "quantity": 2 }],
+        "customer": { "name": "Ravi", "phone": "9876543210", "address": "12 MG Road" },
+        "payment_method": "cod"
+    });
+    let place = |base: String, body: Value| async move {
+        let response = reqwest::Client::new()
+            .post(format!("{base}/api/v1/storefront/durable-dhaba/orders"))
+            .header("Idempotency-Key", "order-before-crash")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        support::into_json(response).await
+    };
+    let (status, order) = place(haat.base.clone(), order_request.clone()).await;
+    assert_eq!(status, 201, "{order}");
 
     // Crash both processes at once, right after the acknowledgement.
     let postmaster = postmaster_pid(data_dir).expect("embedded postgres running");
@@ -151,6 +169,29 @@ async fn acknowledged_writes_survive_kill_9_and_restart_reuses_the_cluster() {
     assert_eq!(status, 200, "{catalog}");
     assert_eq!(catalog["products"][0]["name"], "Dal Makhani");
     assert_eq!(catalog["products"][0]["price_minor"], 24900);
+    // The order survived; the shopper's retry returns it instead of a second one.
+    let (status, again) = place(haat.base.clone(), order_request).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["id"], order["id"]);
+    assert_eq!(again["number"], 1001);
+    // The seller's notification, queued with the order, is delivered after the restart
+    // if the crash came first: every copy in the outbox carries the one job id.
+    let started = Instant::now();
+    let ids = loop {
+        let text = std::fs::read_to_string(data_dir.join("sms-outbox.jsonl")).unwrap_or_default();
+        let ids: Vec<String> = text
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|line| line["text"].as_str().is_some_and(|t| t.contains("new order #1001")))
+            .map(|line| line["id"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if !ids.is_empty() {
+            break ids;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no new-order notification");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(ids.iter().all(|id| !id.is_empty() && *id == ids[0]), "{ids:?}");
     // The session survived too.
     let response = reqwest::Client::new()
         .get(format!("{}/api/v1/stores", haat.base))

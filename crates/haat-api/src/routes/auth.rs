@@ -71,6 +71,7 @@ pub(crate) async fn send_code(state: &ApiState, parts: &Parts, phone: &Phone) ->
             limits.code_ttl.as_secs() / 60
         ),
         otp: Some(code.as_str().to_owned()),
+        id: None,
     };
     if let Err(error) = state.sms().send(&message).await {
         // Undelivered: forget it so it neither works nor counts against the limits.
