@@ -7,7 +7,7 @@
 // Env: HAAT_BASE_URL (a running `haat serve` with HAAT_PAYMENTS_WEBHOOK_SECRET and
 // HAAT_PAYMENTS_TEST_GATEWAY_URL set), HAAT_SMS_OUTBOX (its SMS outbox file).
 // Screenshots go to ./artifacts/.
-import { chromium } from 'playwright-core';
+import { launch, phone } from './chromium.mjs';
 import { readFileSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 
@@ -58,22 +58,10 @@ for (const product of [
   assert.equal((await api('POST', `/api/v1/stores/${store.id}/products`, token, product)).status, 201);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launch();
 let failed = false;
 try {
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    userAgent: 'Mozilla/5.0 (Linux; Android 12; Haat test) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36',
-  });
+  const context = await phone(browser);
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
   const errors = [];

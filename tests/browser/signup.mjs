@@ -4,7 +4,7 @@
 //
 // Env: HAAT_BASE_URL (a running `haat serve`), HAAT_SMS_OUTBOX (its SMS outbox file).
 // Screenshots go to ./artifacts/. Prints one JSON line with the measured time.
-import { chromium } from 'playwright-core';
+import { launch, phone } from './chromium.mjs';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import assert from 'node:assert/strict';
@@ -64,25 +64,13 @@ function lastCode(phone) {
   return mine[mine.length - 1].otp;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launch();
 let failed = false;
 try {
   const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   const local = phone.slice(3);
   const storeName = `Browser Bakery ${Math.floor(Math.random() * 1e6)}`;
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    userAgent: 'Mozilla/5.0 (Linux; Android 12; Haat test) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36',
-  });
+  const context = await phone(browser);
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
 

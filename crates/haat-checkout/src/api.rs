@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use haat_db::{Fulfilment, NewOrder, OrderLineRequest, OrderRecord, OrderRequestKey, ShopStore};
 use haat_domain::{
-    Address, CustomerName, DiscountCode, OrderNote, OrderToken, PaymentMethod, Phone, ProductId,
-    Quantity, StoreSlug,
+    Address, CustomerName, DiscountCode, OrderNote, PaymentMethod, Phone, ProductId, Quantity,
+    StoreSlug,
 };
 use haat_http::{ApiError, Json, Path};
 use http::{HeaderMap, StatusCode};
@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::error::{invalid, Error, Result};
+use crate::error::{invalid, Result};
 use crate::{upi, CheckoutState};
 
 /// `POST /api/v1/storefront/{slug}/orders`. Quantities are JSON numbers; prices are never
@@ -386,13 +386,7 @@ pub(crate) async fn order_json(
     State(state): State<CheckoutState>,
     Path((slug, token)): Path<(String, String)>,
 ) -> Result<Response> {
-    let store = load_store(&state, &slug).await?;
-    let token = OrderToken::parse(&token).map_err(|_| ApiError::not_found("order"))?;
-    let order = state
-        .db()
-        .order_by_token(store.id, &token)
-        .await?
-        .ok_or(Error::Api(ApiError::not_found("order")))?;
+    let (store, order) = crate::pages::order_for(&state, &slug, &token).await?;
     let payments = crate::pages::payments_of(&state, &order).await?;
     let mut response = axum::Json(OrderBody::new(&state, &store, &order, payments)).into_response();
     response.headers_mut().insert(

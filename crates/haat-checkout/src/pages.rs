@@ -231,7 +231,7 @@ fn capitalise(message: &str) -> String {
     }
 }
 
-async fn order_for(
+pub(crate) async fn order_for(
     state: &CheckoutState,
     slug: &str,
     token: &str,

@@ -64,17 +64,9 @@ pub fn upi_qr_svg(link: &str) -> Option<String> {
     )
 }
 
-/// RFC 3986 percent-encoding of everything but unreserved characters; a space is `%20`.
+/// RFC 3986 percent-encoding (a space is `%20`); the payee address keeps its `@`.
 fn encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'@') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    haat_storefront::urls::percent_encode_keeping(text, b"@")
 }
 
 #[cfg(test)]

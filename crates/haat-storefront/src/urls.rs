@@ -42,9 +42,18 @@ pub fn whatsapp_message_url(e164: &str, message: &str) -> Option<String> {
 /// Percent-encodes everything but RFC 3986 unreserved characters. Spaces become `%20`,
 /// not `+`: WhatsApp shows a `+` from a form-encoded link literally on some clients.
 fn percent_encode(text: &str) -> String {
+    percent_encode_keeping(text, b"")
+}
+
+/// [`percent_encode`], leaving the bytes of `keep` as they are too (UPI links keep the
+/// `@` of a payee address).
+pub fn percent_encode_keeping(text: &str, keep: &[u8]) -> String {
     let mut encoded = String::with_capacity(text.len() * 3);
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+        if byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'.' | b'_' | b'~')
+            || keep.contains(&byte)
+        {
             encoded.push(char::from(byte));
         } else {
             encoded.push_str(&format!("%{byte:02X}"));
