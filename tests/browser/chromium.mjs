@@ -13,7 +13,7 @@ export async function launch() {
   });
 }
 
-export function phone(browser) {
+export function phoneContext(browser) {
   return browser.newContext({
     viewport: { width: 360, height: 740 },
     deviceScaleFactor: 2,

@@ -7,7 +7,7 @@
 // Env: HAAT_BASE_URL (a running `haat serve` with HAAT_PAYMENTS_WEBHOOK_SECRET and
 // HAAT_PAYMENTS_TEST_GATEWAY_URL set), HAAT_SMS_OUTBOX (its SMS outbox file).
 // Screenshots go to ./artifacts/.
-import { launch, phone } from './chromium.mjs';
+import { launch, phoneContext } from './chromium.mjs';
 import { readFileSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 
@@ -61,7 +61,7 @@ for (const product of [
 const browser = await launch();
 let failed = false;
 try {
-  const context = await phone(browser);
+  const context = await phoneContext(browser);
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
   const errors = [];

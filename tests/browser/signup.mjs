@@ -4,7 +4,7 @@
 //
 // Env: HAAT_BASE_URL (a running `haat serve`), HAAT_SMS_OUTBOX (its SMS outbox file).
 // Screenshots go to ./artifacts/. Prints one JSON line with the measured time.
-import { launch, phone } from './chromium.mjs';
+import { launch, phoneContext } from './chromium.mjs';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import assert from 'node:assert/strict';
@@ -70,7 +70,7 @@ try {
   const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   const local = phone.slice(3);
   const storeName = `Browser Bakery ${Math.floor(Math.random() * 1e6)}`;
-  const context = await phone(browser);
+  const context = await phoneContext(browser);
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
 

@@ -263,7 +263,8 @@ async fn start_demo_gateway(
     config.payments_test_gateway_url = Some(gateway);
     tasks.spawn(async move {
         if let Err(error) =
-            haat_payments::fake::serve_fake_gateway(listener, settings, stop.cancelled_owned()).await
+            haat_payments::fake::serve_fake_gateway(listener, settings, stop.cancelled_owned())
+                .await
         {
             tracing::error!(%error, "demo payment gateway failed");
         }

@@ -182,16 +182,26 @@ async fn acknowledged_writes_survive_kill_9_and_restart_reuses_the_cluster() {
         let ids: Vec<String> = text
             .lines()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|line| line["text"].as_str().is_some_and(|t| t.contains("new order #1001")))
+            .filter(|line| {
+                line["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("new order #1001"))
+            })
             .map(|line| line["id"].as_str().unwrap_or_default().to_owned())
             .collect();
         if !ids.is_empty() {
             break ids;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "no new-order notification");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no new-order notification"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert!(ids.iter().all(|id| !id.is_empty() && *id == ids[0]), "{ids:?}");
+    assert!(
+        ids.iter().all(|id| !id.is_empty() && *id == ids[0]),
+        "{ids:?}"
+    );
     // The session survived too.
     let response = reqwest::Client::new()
         .get(format!("{}/api/v1/stores", haat.base))
