@@ -568,3 +568,56 @@ async fn upi_orders_show_an_intent_link_and_a_qr_code() {
     );
     assert!(html.contains("<svg"), "{html}");
 }
+
+#[tokio::test]
+async fn a_cart_holds_only_its_own_stores_products() {
+    let app = TestApp::spawn().await;
+    let (_, store_a, ids_a) = shop(&app, &[("Masala chai", "45", None)]).await;
+    let (_, store_b, ids_b) = shop(&app, &[("Samosa", "20", None)]).await;
+    let shopper = browser();
+    let add = |slug: String, product: String| {
+        shopper
+            .post(app.url(&format!("/{slug}/cart")))
+            .header("accept", "application/json")
+            .form(&[("product_id", product)])
+            .send()
+    };
+    let reply = Reply::from(add(slug(&store_a).into(), ids_a[0].clone()).await.unwrap()).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["count"], 1);
+    // Store B's product through store A's cart: refused, nothing added.
+    let reply = Reply::from(add(slug(&store_a).into(), ids_b[0].clone()).await.unwrap()).await;
+    assert_eq!((reply.status, reply.code()), (422, "product_unavailable"));
+    for (bad, code) in [("not-an-id", "invalid_id"), ("", "invalid_id")] {
+        let reply = Reply::from(add(slug(&store_a).into(), bad.into()).await.unwrap()).await;
+        assert_eq!((reply.status, reply.code()), (422, code));
+    }
+    // The same cookie on store B sees an empty cart.
+    let cart: Value = shopper
+        .get(app.url(&format!("/api/v1/storefront/{}/cart", slug(&store_b))))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cart["count"], 0);
+    // Without JavaScript a refused add is a page with the reason, not JSON.
+    let page = shopper
+        .post(app.url(&format!("/{}/cart", slug(&store_a))))
+        .form(&[("product_id", ids_b[0].clone())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 422);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("not available in this store"));
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM cart_items")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
