@@ -319,9 +319,11 @@ pub async fn run(
         std::fs::write(&script, wrk_script(products))?;
         println!("checkout: warming up ({name})");
         wrk::run(
-            Some(&script),
             &tools.wrk,
-            &base,
+            wrk::Target {
+                url: &base,
+                script: Some(&script),
+            },
             8,
             Duration::from_secs(3),
             "haat",
@@ -333,9 +335,11 @@ pub async fn run(
         for &connections in options.connections {
             println!("checkout: {name}, {connections} connections");
             let run = wrk::run(
-                Some(&script),
                 &tools.wrk,
-                &base,
+                wrk::Target {
+                    url: &base,
+                    script: Some(&script),
+                },
                 connections,
                 options.duration,
                 "haat",

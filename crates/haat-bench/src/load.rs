@@ -286,9 +286,11 @@ pub async fn run(
     println!("load: warming up both servers");
     let warmup = Duration::from_secs(3);
     wrk::run(
-        None,
         &tools.wrk,
-        &haat_url,
+        wrk::Target {
+            url: &haat_url,
+            script: None,
+        },
         64,
         warmup,
         "haat",
@@ -297,9 +299,11 @@ pub async fn run(
     )
     .await?;
     wrk::run(
-        None,
         &tools.wrk,
-        &nginx_url,
+        wrk::Target {
+            url: &nginx_url,
+            script: None,
+        },
         64,
         warmup,
         "nginx",
@@ -329,9 +333,8 @@ pub async fn run(
                 let sample_memory = is_haat && connections == most;
                 println!("load: wrk -c{connections} {name} (round {})", round + 1);
                 let mut run = wrk::run(
-                    None,
                     &tools.wrk,
-                    url,
+                    wrk::Target { url, script: None },
                     connections,
                     options.duration,
                     name,

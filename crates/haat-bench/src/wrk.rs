@@ -59,12 +59,18 @@ fn used(before: &HashMap<u32, u64>, now: Vec<u32>) -> u64 {
         .sum()
 }
 
+/// What wrk loads: a URL, and a Lua script that builds each request when given.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub url: &'a str,
+    pub script: Option<&'a Path>,
+}
+
 /// Runs wrk for `duration` (with a Lua `script` when given), calling `tick` every
 /// 100 ms meanwhile.
 pub async fn run(
-    script: Option<&Path>,
     wrk: &Path,
-    url: &str,
+    target: Target<'_>,
     connections: u32,
     duration: Duration,
     server: &str,
@@ -79,11 +85,12 @@ pub async fn run(
         .arg(format!("-d{}s", duration.as_secs().max(1)))
         .args(["--timeout", "10s", "--latency"])
         .args(
-            script
+            target
+                .script
                 .map(|s| vec!["-s".as_ref(), s.as_os_str()])
                 .unwrap_or_default(),
         )
-        .arg(url)
+        .arg(target.url)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

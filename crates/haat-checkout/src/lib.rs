@@ -21,7 +21,6 @@ mod api;
 mod cart;
 mod error;
 mod form;
-mod invoice;
 mod pages;
 mod upi;
 mod view;

@@ -302,8 +302,31 @@ pub(crate) async fn invoice(
         }
         Err(error) => return error_page(&error, &slug),
     };
-    let invoice = crate::invoice::invoice_of(&store, &order);
+    let invoice = haat_invoice::Invoice::from_order(&store, &order);
     let number = order.number.get();
-    let _ = (invoice, number); // TEMP-SHIM
-    page::unavailable_page()
+    match tokio::task::spawn_blocking(move || haat_invoice::render(&invoice)).await {
+        Ok(Ok(pdf)) => {
+            metrics::counter!("haat_invoices_rendered_total", "by" => "shopper").increment(1);
+            (
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("inline; filename=\"invoice-{number}.pdf\""),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                pdf,
+            )
+                .into_response()
+        }
+        Ok(Err(error)) => {
+            tracing::error!(%error, "invoice rendering failed");
+            page::unavailable_page()
+        }
+        Err(error) => {
+            tracing::error!(%error, "invoice task failed");
+            page::unavailable_page()
+        }
+    }
 }

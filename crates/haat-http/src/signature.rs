@@ -75,6 +75,7 @@ pub fn verify(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
+    // Saturating: a hostile timestamp (i64::MIN, i64::MAX) must not overflow.
     let age = now.saturating_sub(timestamp);
     if age > tolerance_secs {
         return Err(SignatureError::Stale {
@@ -82,7 +83,7 @@ pub fn verify(
             tolerance_secs,
         });
     }
-    if -age > tolerance_secs {
+    if timestamp.saturating_sub(now) > tolerance_secs {
         return Err(SignatureError::FromFuture);
     }
     let matches = signatures
@@ -142,11 +143,21 @@ mod tests {
             verify("whsec", None, b"{}", NOW, 300),
             Err(SignatureError::Missing)
         );
-        for garbage in ["", "t=x,v1=00", "v1=00", "t=1", "t=1,v1=zz", "nonsense"] {
+        for garbage in ["", "t=x,v1=00", "v1=00", "t=1", "t=1,v1=zz", "nonsense", "t=,v1="] {
             assert!(
                 verify("whsec", Some(garbage), b"{}", NOW, 300).is_err(),
                 "{garbage}"
             );
+        }
+    }
+
+    #[test]
+    fn extreme_timestamps_do_not_overflow() {
+        for timestamp in [i64::MIN, i64::MAX, -1, 0] {
+            let header = format!("t={timestamp},v1={}", "00".repeat(32));
+            assert!(verify("whsec", Some(&header), b"{}", NOW, 300).is_err());
+            assert!(verify("whsec", Some(&header), b"{}", i64::MIN, 300).is_err());
+            assert!(verify("whsec", Some(&header), b"{}", i64::MAX, 300).is_err());
         }
     }
 
