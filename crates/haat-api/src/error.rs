@@ -43,6 +43,15 @@ impl Error {
                     "the service is busy; try again shortly",
                 )
             }
+            Error::Db(DbError::Conflict(code, message)) => {
+                ApiError::new(StatusCode::CONFLICT, code, message.clone())
+            }
+            Error::Db(DbError::Invalid(field, message)) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                message.clone(),
+            )
+            .with_field(*field),
             Error::Db(error) => ApiError::internal(error),
             Error::Media(error) if error.is_client_error() => {
                 let status = match error {

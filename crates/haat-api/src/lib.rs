@@ -137,7 +137,7 @@ const UPLOAD_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The api role's routes (JSON API and OpenAPI document).
 pub fn router(state: ApiState) -> Router {
-    use routes::{auth, products, stores};
+    use routes::{auth, orders, products, stores};
     let uploads = Router::new()
         .route(
             "/api/v1/stores/{store_id}/products",
@@ -167,6 +167,32 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/api/v1/stores/{store_id}/categories",
             get(products::categories),
+        )
+        .route("/api/v1/stores/{store_id}/orders", get(orders::list))
+        .route("/api/v1/stores/{store_id}/orders.csv", get(orders::export))
+        .route(
+            "/api/v1/stores/{store_id}/orders/{order_id}",
+            get(orders::get),
+        )
+        .route(
+            "/api/v1/stores/{store_id}/orders/{order_id}/transitions",
+            post(orders::transition),
+        )
+        .route(
+            "/api/v1/stores/{store_id}/orders/{order_id}/mark-paid",
+            post(orders::mark_paid),
+        )
+        .route(
+            "/api/v1/stores/{store_id}/orders/{order_id}/invoice.pdf",
+            get(orders::invoice),
+        )
+        .route(
+            "/api/v1/stores/{store_id}/discounts",
+            get(orders::list_discounts).post(orders::create_discount),
+        )
+        .route(
+            "/api/v1/stores/{store_id}/discounts/{discount_id}",
+            axum::routing::patch(orders::update_discount).delete(orders::delete_discount),
         )
         .route("/api/v1/openapi.json", get(openapi_document))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -87,6 +87,23 @@ pub struct UpdateStoreRequest {
     pub accent_colour: Option<String>,
     /// ISO 4217 code, e.g. `INR`.
     pub currency: Option<String>,
+    /// The store's UPI id (`name@bank`); `null` turns UPI payments off.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub upi_id: Option<Option<String>>,
+    /// Delivery fee as a decimal amount, e.g. `"40.00"`.
+    pub delivery_fee: Option<String>,
+    pub pickup_enabled: Option<bool>,
+    /// The store's address, printed on invoices.
+    pub address: Option<String>,
+    /// GSTIN printed on invoices; `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub gstin: Option<Option<String>>,
+    /// Tax included in prices, in percent (e.g. `"5"`); `null` removes it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub tax_rate_percent: Option<Option<String>>,
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -132,6 +149,10 @@ pub struct StoreBody {
     pub logo: Option<ImageBody>,
     /// The store's public link, to share.
     pub url: String,
+    /// Payment, delivery and invoice settings (on single-store reads and edits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub checkout: Option<crate::routes::orders::CheckoutSettingsBody>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
@@ -152,6 +173,7 @@ impl StoreBody {
             currency: store.currency.code().to_owned(),
             logo: store.logo.as_ref().map(|logo| image_body(media_base, logo)),
             url: urls::store_url(public_url, &store.slug),
+            checkout: None,
             created_at: store.created_at,
             updated_at: store.updated_at,
         }

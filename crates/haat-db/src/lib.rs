@@ -8,6 +8,7 @@
 mod auth;
 mod carts;
 mod catalog;
+mod discounts;
 mod error;
 mod idempotency;
 mod jobs;
@@ -26,6 +27,7 @@ pub use auth::{
     NewSession, OtpIssue, OtpLimits, OtpVerify, SellerRecord, SessionKind, SessionSeller,
 };
 pub use carts::{CartLine, CART_TTL_DAYS};
+pub use discounts::{CheckoutSettingsPatch, DiscountRecord, NewDiscount};
 pub use error::DbError;
 pub use idempotency::{Created, IdempotencyKey};
 pub use jobs::{

@@ -17,6 +17,7 @@ mod csrf;
 mod form;
 mod home;
 mod login;
+mod orders;
 mod page;
 mod products;
 mod session;
@@ -76,6 +77,16 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/dashboard/products/{product_id}/delete",
             get(redirect_to_edit).post(products::delete),
+        )
+        .route("/dashboard/orders", get(orders::list))
+        .route("/dashboard/orders/export", get(orders::export))
+        .route(
+            "/dashboard/orders/{order_id}",
+            get(orders::show).post(orders::act),
+        )
+        .route(
+            "/dashboard/orders/{order_id}/invoice.pdf",
+            get(orders::invoice),
         )
         .route("/dashboard/app.js", get(script))
         .route("/dashboard/{*rest}", get(not_found))

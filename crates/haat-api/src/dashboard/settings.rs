@@ -132,6 +132,7 @@ fn parse_settings(values: &StoreFormValues) -> Result<StorePatch, Vec<ApiError>>
         whatsapp: Some(Some(values.whatsapp.clone())),
         accent_colour: Some(values.accent_colour.clone()),
         currency: Some(values.currency.clone()),
+        ..UpdateStoreRequest::default()
     };
     let first_error = match parse_store_patch(&full) {
         Ok(patch) => return Ok(patch),

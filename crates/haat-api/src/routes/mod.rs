@@ -2,5 +2,6 @@
 //! database, render a wire type. One file per resource.
 
 pub mod auth;
+pub mod orders;
 pub mod products;
 pub mod stores;

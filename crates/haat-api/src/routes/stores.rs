@@ -55,7 +55,9 @@ pub async fn get(
         .db()
         .store_for_seller(seller.seller.id, store_id)
         .await?;
-    Ok(Json(state.store_body(&store)))
+    let mut body = state.store_body(&store);
+    body.checkout = Some((&state.db().shop_store_by_id(store_id).await?).into());
+    Ok(Json(body))
 }
 
 #[utoipa::path(patch, path = "/api/v1/stores/{store_id}", tag = "stores", security(("bearer" = [])),
@@ -70,12 +72,32 @@ pub async fn update(
 ) -> Result<Json<StoreBody>> {
     let store_id = parse_store_id(&store_id)?;
     let patch = parse_store_patch(&body)?;
+    let current = state
+        .db()
+        .store_for_seller(seller.seller.id, store_id)
+        .await?;
+    let checkout = crate::routes::orders::parse_checkout_settings(
+        patch.currency.unwrap_or(current.currency),
+        &body.upi_id,
+        body.delivery_fee.as_deref(),
+        body.pickup_enabled,
+        body.address.as_deref(),
+        &body.gstin,
+        &body.tax_rate_percent,
+    )?;
+    // Both parts validated before either is written.
     let store = state
         .db()
         .update_store(seller.seller.id, store_id, &patch)
         .await?;
+    state
+        .db()
+        .update_checkout_settings(seller.seller.id, store_id, &checkout)
+        .await?;
     tracing::info!(store.id = %store.id, "store updated");
-    Ok(Json(state.store_body(&store)))
+    let mut body = state.store_body(&store);
+    body.checkout = Some((&state.db().shop_store_by_id(store_id).await?).into());
+    Ok(Json(body))
 }
 
 #[utoipa::path(put, path = "/api/v1/stores/{store_id}/logo", tag = "stores", security(("bearer" = [])),
