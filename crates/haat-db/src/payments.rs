@@ -197,60 +197,22 @@ impl Db {
                 .bind(&event.provider)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let existing = existing.map(|(status,)| status);
+        let recorded = existing.map(|(status,)| status);
         let payment_status = PaymentStatus::parse(&order.payment_status)
             .map_err(|_| DbError::Other(sqlx::Error::Decode("orders.payment_status".into())))?;
         let actor = format!("gateway:{}", event.provider);
         let matches =
             event.amount_minor == order.total_minor && event.currency.code() == order.currency;
-
-        let (record, outcome, move_to): (
-            Option<&str>,
-            PaymentOutcome,
-            Option<(PaymentStatus, String)>,
-        ) = match event.status {
-            GatewayStatus::Captured => match existing.as_deref() {
-                Some("refunded") => (None, PaymentOutcome::IgnoredOutOfOrder, None),
-                _ if !matches => (
-                    Some("captured"),
-                    PaymentOutcome::Flagged,
-                    (payment_status == PaymentStatus::Pending).then(|| {
-                        (
-                            PaymentStatus::Flagged,
-                            format!(
-                                "received {} {} for an order of {} {}",
-                                event.amount_minor,
-                                event.currency.code(),
-                                order.total_minor,
-                                order.currency
-                            ),
-                        )
-                    }),
-                ),
-                _ => match payment_status {
-                    PaymentStatus::Pending => (
-                        Some("captured"),
-                        PaymentOutcome::Paid,
-                        Some((PaymentStatus::Paid, String::new())),
-                    ),
-                    PaymentStatus::Paid => (Some("captured"), PaymentOutcome::AlreadyPaid, None),
-                    // Flagged stays for the seller to resolve; refunded stays refunded.
-                    PaymentStatus::Flagged | PaymentStatus::Refunded => {
-                        (Some("captured"), PaymentOutcome::IgnoredOutOfOrder, None)
-                    }
-                },
-            },
-            GatewayStatus::Failed => match existing.as_deref() {
-                Some("captured" | "refunded") => (None, PaymentOutcome::IgnoredOutOfOrder, None),
-                _ => (Some("failed"), PaymentOutcome::Failed, None),
-            },
-            GatewayStatus::Refunded => (
-                Some("refunded"),
-                PaymentOutcome::Refunded,
-                (payment_status != PaymentStatus::Refunded)
-                    .then(|| (PaymentStatus::Refunded, String::new())),
-            ),
+        let Decision {
+            record,
+            outcome,
+            move_to,
+        } = decide(event.status, matches, recorded.as_deref(), payment_status);
+        let detail = match move_to {
+            Some(PaymentStatus::Flagged) => mismatch_detail(event, &order),
+            _ => String::new(),
         };
+        let move_to = move_to.map(|to| (to, detail));
         if let Some(status) = record {
             sqlx::query(
                 "INSERT INTO payments (id, order_id, store_id, provider, status, amount_minor, currency, recorded_by)
@@ -440,6 +402,91 @@ impl Db {
     }
 }
 
+/// What one event does, given the order's payment status and this provider's payment
+/// record: the table in `docs/payments.md`.
+#[derive(Debug, PartialEq, Eq)]
+struct Decision {
+    /// The status to write on the `(order, provider)` payment record, if any.
+    record: Option<&'static str>,
+    outcome: PaymentOutcome,
+    /// The order's new payment status, if it changes.
+    move_to: Option<PaymentStatus>,
+}
+
+fn decide(
+    incoming: GatewayStatus,
+    amount_and_currency_match: bool,
+    recorded: Option<&str>,
+    order: PaymentStatus,
+) -> Decision {
+    let decision = |record, outcome, move_to| Decision {
+        record,
+        outcome,
+        move_to,
+    };
+    match incoming {
+        GatewayStatus::Captured => match (recorded, order) {
+            // A capture never undoes a refund.
+            (Some("refunded"), _) | (_, PaymentStatus::Refunded) => {
+                decision(None, PaymentOutcome::IgnoredOutOfOrder, None)
+            }
+            // Paid already (another capture event, or cash marked by the seller): keep an
+            // existing capture as it is; note the gateway's if it is the first from it.
+            (Some("captured"), PaymentStatus::Paid) => {
+                decision(None, PaymentOutcome::AlreadyPaid, None)
+            }
+            (_, PaymentStatus::Paid) => {
+                decision(Some("captured"), PaymentOutcome::AlreadyPaid, None)
+            }
+            (_, PaymentStatus::Pending) if amount_and_currency_match => decision(
+                Some("captured"),
+                PaymentOutcome::Paid,
+                Some(PaymentStatus::Paid),
+            ),
+            (_, PaymentStatus::Pending) => decision(
+                Some("captured"),
+                PaymentOutcome::Flagged,
+                Some(PaymentStatus::Flagged),
+            ),
+            // Flagged stays flagged until the seller resolves it (by marking it paid).
+            (_, PaymentStatus::Flagged) => {
+                decision(Some("captured"), PaymentOutcome::Flagged, None)
+            }
+        },
+        GatewayStatus::Failed => match recorded {
+            // A late failure of an earlier attempt: the money has already moved.
+            Some("captured" | "refunded") => {
+                decision(None, PaymentOutcome::IgnoredOutOfOrder, None)
+            }
+            _ => decision(Some("failed"), PaymentOutcome::Failed, None),
+        },
+        GatewayStatus::Refunded => decision(
+            Some("refunded"),
+            PaymentOutcome::Refunded,
+            (order != PaymentStatus::Refunded).then_some(PaymentStatus::Refunded),
+        ),
+    }
+}
+
+/// What the seller reads on the order's history when a capture does not match.
+fn mismatch_detail(event: &PaymentEvent, order: &LockedOrder) -> String {
+    let mut differs = Vec::new();
+    if event.amount_minor != order.total_minor {
+        differs.push("amount");
+    }
+    if event.currency.code() != order.currency {
+        differs.push("currency");
+    }
+    format!(
+        "{} mismatch: received {} {} (minor units) for an order of {} {}",
+        differs.join(" and "),
+        event.amount_minor,
+        event.currency.code(),
+        order.total_minor,
+        order.currency
+    )
+}
+
 /// Moves an order's payment status, with its history row; `paid_at` is set on paid.
 async fn move_payment_status(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
@@ -469,4 +516,156 @@ async fn move_payment_status(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use GatewayStatus as In;
+    use PaymentOutcome as Out;
+    use PaymentStatus as Order;
+
+    type Expected = (Option<&'static str>, PaymentOutcome, Option<PaymentStatus>);
+
+    fn check(
+        incoming: GatewayStatus,
+        matching: bool,
+        recorded: Option<&str>,
+        order: PaymentStatus,
+        expected: Expected,
+    ) {
+        let decision = decide(incoming, matching, recorded, order);
+        assert_eq!(
+            (decision.record, decision.outcome, decision.move_to),
+            expected,
+            "{incoming:?} matching={matching} recorded={recorded:?} order={order:?}"
+        );
+    }
+
+    #[test]
+    fn the_state_table() {
+        let captured = Some("captured");
+        let refunded = Some("refunded");
+        let failed = Some("failed");
+        let ignored: Expected = (None, Out::IgnoredOutOfOrder, None);
+        let cases: [(GatewayStatus, bool, Option<&str>, PaymentStatus, Expected); 17] = [
+            (
+                In::Captured,
+                true,
+                None,
+                Order::Pending,
+                (captured, Out::Paid, Some(Order::Paid)),
+            ),
+            (
+                In::Captured,
+                true,
+                failed,
+                Order::Pending,
+                (captured, Out::Paid, Some(Order::Paid)),
+            ),
+            (
+                In::Captured,
+                false,
+                None,
+                Order::Pending,
+                (captured, Out::Flagged, Some(Order::Flagged)),
+            ),
+            (
+                In::Captured,
+                true,
+                captured,
+                Order::Paid,
+                (None, Out::AlreadyPaid, None),
+            ),
+            (
+                In::Captured,
+                false,
+                captured,
+                Order::Paid,
+                (None, Out::AlreadyPaid, None),
+            ),
+            (
+                In::Captured,
+                true,
+                None,
+                Order::Paid,
+                (captured, Out::AlreadyPaid, None),
+            ),
+            (
+                In::Captured,
+                true,
+                captured,
+                Order::Flagged,
+                (captured, Out::Flagged, None),
+            ),
+            (In::Captured, true, refunded, Order::Refunded, ignored),
+            (In::Captured, true, None, Order::Refunded, ignored),
+            (In::Failed, true, captured, Order::Paid, ignored),
+            (In::Failed, true, refunded, Order::Refunded, ignored),
+            (
+                In::Failed,
+                true,
+                None,
+                Order::Pending,
+                (failed, Out::Failed, None),
+            ),
+            (
+                In::Failed,
+                true,
+                failed,
+                Order::Pending,
+                (failed, Out::Failed, None),
+            ),
+            (
+                In::Refunded,
+                true,
+                captured,
+                Order::Pending,
+                (refunded, Out::Refunded, Some(Order::Refunded)),
+            ),
+            (
+                In::Refunded,
+                true,
+                captured,
+                Order::Paid,
+                (refunded, Out::Refunded, Some(Order::Refunded)),
+            ),
+            (
+                In::Refunded,
+                true,
+                captured,
+                Order::Flagged,
+                (refunded, Out::Refunded, Some(Order::Refunded)),
+            ),
+            (
+                In::Refunded,
+                true,
+                refunded,
+                Order::Refunded,
+                (refunded, Out::Refunded, None),
+            ),
+        ];
+        for (incoming, matching, recorded, order, expected) in cases {
+            check(incoming, matching, recorded, order, expected);
+        }
+    }
+
+    #[test]
+    fn only_a_matching_capture_of_a_pending_order_makes_it_paid() {
+        for incoming in [In::Captured, In::Failed, In::Refunded] {
+            for matching in [true, false] {
+                for recorded in [None, Some("captured"), Some("failed"), Some("refunded")] {
+                    for order in Order::ALL {
+                        let decision = decide(incoming, matching, recorded, *order);
+                        if decision.move_to == Some(Order::Paid) {
+                            assert_eq!(
+                                (incoming, matching, *order),
+                                (In::Captured, true, Order::Pending)
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -118,6 +118,12 @@ mod tests {
             sign("secret", 1_700_000_000, br#"{"a":1}"#),
             "t=1700000000,v1=49f24e537407743fa4a0242bb63b94b9a47ee99cbbe071ccd8a22550ae411686"
         );
+        // The worked example of docs/payments.md.
+        let body = br#"{"event_id":"evt_1","order_ref":"HT3F9A0C2B7D1E4F5A6B","amount_minor":39000,"currency":"INR","status":"captured"}"#;
+        assert_eq!(
+            sign("whsec_example", 1_795_000_000, body),
+            "t=1795000000,v1=059137aa837e9bf9b5d4a721a2f4dbe44c4b5426077dc8afc88e3de828c77292"
+        );
     }
 
     #[test]
@@ -143,7 +149,15 @@ mod tests {
             verify("whsec", None, b"{}", NOW, 300),
             Err(SignatureError::Missing)
         );
-        for garbage in ["", "t=x,v1=00", "v1=00", "t=1", "t=1,v1=zz", "nonsense", "t=,v1="] {
+        for garbage in [
+            "",
+            "t=x,v1=00",
+            "v1=00",
+            "t=1",
+            "t=1,v1=zz",
+            "nonsense",
+            "t=,v1=",
+        ] {
             assert!(
                 verify("whsec", Some(garbage), b"{}", NOW, 300).is_err(),
                 "{garbage}"

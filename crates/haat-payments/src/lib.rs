@@ -6,15 +6,18 @@
 //! checked, then it is parsed into a [`haat_db::PaymentEvent`] and applied exactly once.
 //! Answers: `200` with the outcome (applied, duplicate, ignored, flagged), `401` for a
 //! bad or stale signature, `422` for an unreadable event, `404` for an unknown provider
-//! or order, `503` when the database is down (the gateway retries).
+//! or order, `413` for a body over 64 KiB, `503` when the database is down (the gateway
+//! retries). [`reprocess`] re-applies deliveries a crash left stored but unapplied.
 
 pub mod fake;
 mod protocol;
+mod reprocess;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -25,24 +28,52 @@ use haat_http::{ApiError, Path};
 use http::{HeaderMap, StatusCode};
 
 pub use protocol::{parse_event, WireEvent, PROVIDER};
+pub use reprocess::{reprocess, reprocess_unprocessed_webhooks};
 
-/// How old a signed timestamp may be.
+/// How far a signed timestamp may be from Haat's clock, either way.
 pub const SIGNATURE_TOLERANCE: Duration = Duration::from_secs(300);
 /// Webhook bodies are small JSON documents.
-const BODY_LIMIT: usize = 64 * 1024;
+pub const BODY_LIMIT: usize = 64 * 1024;
 
 struct Inner {
     db: Db,
     /// `None`: no secret configured, every delivery is refused (and stored).
     secret: Option<String>,
+    tolerance: Duration,
 }
 
+/// What the webhook endpoint needs: the database and the shared secret
+/// (`HAAT_PAYMENTS_WEBHOOK_SECRET`).
 #[derive(Clone)]
 pub struct PaymentsState(Arc<Inner>);
 
 impl PaymentsState {
+    /// With the default timestamp tolerance ([`SIGNATURE_TOLERANCE`]).
     pub fn new(db: Db, secret: Option<String>) -> PaymentsState {
-        PaymentsState(Arc::new(Inner { db, secret }))
+        PaymentsState(Arc::new(Inner {
+            db,
+            secret,
+            tolerance: SIGNATURE_TOLERANCE,
+        }))
+    }
+
+    /// The same state with another timestamp tolerance.
+    pub fn with_tolerance(self, tolerance: Duration) -> PaymentsState {
+        PaymentsState(Arc::new(Inner {
+            db: self.0.db.clone(),
+            secret: self.0.secret.clone(),
+            tolerance,
+        }))
+    }
+}
+
+impl std::fmt::Debug for PaymentsState {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("PaymentsState")
+            .field("secret", &self.0.secret.as_ref().map(|_| "…"))
+            .field("tolerance", &self.0.tolerance)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,16 +102,41 @@ async fn webhook(
     State(state): State<PaymentsState>,
     Path(provider): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    let response = handle(&state, &provider, &headers, &body).await;
-    let outcome = response.1;
-    metrics::counter!("haat_payment_webhooks_total", "provider" => provider_label(&provider), "outcome" => outcome)
+    let (response, outcome, event_id) = match body {
+        Ok(body) => handle(&state, &provider, &headers, &body).await,
+        Err(rejection) => (body_rejection(&rejection), "unreadable_body", None),
+    };
+    let provider = provider_label(&provider);
+    metrics::counter!("haat_payment_webhooks_total", "provider" => provider, "outcome" => outcome)
         .increment(1);
-    metrics::histogram!("haat_payment_webhook_seconds").record(started.elapsed().as_secs_f64());
-    tracing::info!(outcome, "payment webhook");
-    response.0
+    metrics::histogram!("haat_payment_webhook_duration_seconds", "provider" => provider)
+        .record(started.elapsed().as_secs_f64());
+    tracing::info!(
+        payment.provider = provider,
+        payment.event_id = event_id.as_deref().unwrap_or(""),
+        payment.outcome = outcome,
+        status = response.status().as_u16(),
+        "payment webhook"
+    );
+    response
+}
+
+/// A body that could not be read: too large (413) or broken off (400). Not stored: there
+/// is nothing complete to store.
+fn body_rejection(rejection: &BytesRejection) -> Response {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("a webhook body is at most {BODY_LIMIT} bytes"),
+        )
+        .into_response()
+    } else {
+        ApiError::bad_request("invalid_body", "the request body could not be read").into_response()
+    }
 }
 
 /// Metrics labels stay bounded: unknown providers share one label.
@@ -92,12 +148,13 @@ fn provider_label(provider: &str) -> &'static str {
     }
 }
 
+/// The response, the outcome label and the event id (if the body names a plausible one).
 async fn handle(
     state: &PaymentsState,
     provider: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> (Response, &'static str) {
+) -> (Response, &'static str, Option<String>) {
     if provider != PROVIDER {
         return (
             ApiError::new(
@@ -107,6 +164,7 @@ async fn handle(
             )
             .into_response(),
             "unknown_provider",
+            None,
         );
     }
     let header = headers
@@ -118,19 +176,15 @@ async fn handle(
             header,
             body,
             now_unix(),
-            SIGNATURE_TOLERANCE.as_secs() as i64,
+            i64::try_from(state.0.tolerance.as_secs()).unwrap_or(i64::MAX),
         ),
         None => Err(SignatureError::Mismatch),
     };
-    // The event id, if the body says one, for the audit row (best effort, unverified).
-    let event_id = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("event_id")
-                .and_then(|id| id.as_str())
-                .map(|id| id.chars().take(200).collect::<String>())
-        });
-    let header_text = header.map(|h| h.chars().take(500).collect::<String>());
+    // The event id for the audit row and the log: best effort and unverified, so only
+    // kept when it has the protocol's shape (PostgreSQL text refuses NUL, for one).
+    let event_id = protocol::audit_event_id(body);
+    // Header values that reach here are visible ASCII; long ones are cut for storage.
+    let header_text = header.map(|h| h.chars().take(1000).collect::<String>());
     let stored = state
         .0
         .db
@@ -144,7 +198,7 @@ async fn handle(
         .await;
     let webhook = match stored {
         Ok(id) => id,
-        Err(error) => return (db_error(error), "unavailable"),
+        Err(error) => return (db_error(error), "not_stored", event_id),
     };
     if let Err(error) = verified {
         let (code, outcome) = match error {
@@ -153,17 +207,21 @@ async fn handle(
             }
             _ => ("invalid_signature", "invalid_signature"),
         };
+        // Best effort: a refused delivery left open is never re-applied (it is not
+        // marked valid), so a failure here changes nothing.
         let _ = state.0.db.close_webhook(webhook, outcome).await;
         return (
             ApiError::new(StatusCode::UNAUTHORIZED, code, error.to_string()).into_response(),
             outcome,
+            event_id,
         );
     }
     let event = match parse_event(provider, body) {
         Ok(event) => event,
         Err(error) => {
+            // Best effort: if this fails, the maintenance loop parses it again and closes it.
             let _ = state.0.db.close_webhook(webhook, "invalid_event").await;
-            return (error.into_response(), "invalid_event");
+            return (error.into_response(), "invalid_event", event_id);
         }
     };
     // Applied on its own task: a gateway that hangs up must not cancel the transaction.
@@ -179,32 +237,19 @@ async fn handle(
             .with_field("order_ref")
             .into_response(),
             "unknown_order",
+            event_id,
         ),
         Ok(Ok(outcome)) => (
             Json(serde_json::json!({ "status": outcome.as_str() })).into_response(),
             outcome.as_str(),
+            event_id,
         ),
-        Ok(Err(error)) => (db_error(error), "error"),
-        Err(error) => (ApiError::internal(&error).into_response(), "error"),
+        // Stored but not applied: the gateway retries, or the maintenance loop re-applies.
+        Ok(Err(error)) => (db_error(error), "error", event_id),
+        Err(error) => (
+            ApiError::internal(&error).into_response(),
+            "error",
+            event_id,
+        ),
     }
-}
-
-/// Re-applies valid webhooks that were stored but never applied (the process died in
-/// between). Returns how many were applied.
-pub async fn reprocess(db: &Db, older_than: Duration) -> Result<usize, DbError> {
-    let pending = db.unprocessed_webhooks(older_than, 100).await?;
-    let mut applied = 0;
-    for (id, provider, body) in pending {
-        match parse_event(&provider, &body) {
-            Ok(event) => {
-                db.apply_payment_event(id, &event).await?;
-                applied += 1;
-            }
-            Err(_) => db.close_webhook(id, "invalid_event").await?,
-        }
-    }
-    if applied > 0 {
-        tracing::info!(applied, "re-applied stored payment webhooks");
-    }
-    Ok(applied)
 }

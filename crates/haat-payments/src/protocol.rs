@@ -20,6 +20,23 @@ pub struct WireEvent {
     pub status: String,
 }
 
+/// The protocol's shape of an event id: 1 to 200 visible ASCII characters.
+fn is_event_id(text: &str) -> bool {
+    (1..=200).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The body's `event_id` if it has the protocol's shape, for the audit row and the logs,
+/// before (and whether or not) the rest of the body is valid.
+pub(crate) fn audit_event_id(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Probe {
+        event_id: Option<serde_json::Value>,
+    }
+    let probe: Probe = serde_json::from_slice(body).ok()?;
+    let text = probe.event_id?.as_str()?.to_owned();
+    is_event_id(&text).then_some(text)
+}
+
 fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_event", message).with_field(field)
 }
@@ -39,10 +56,7 @@ pub fn parse_event(provider: &str, body: &[u8]) -> Result<PaymentEvent, ApiError
             .ok_or_else(|| invalid(field, &format!("{field} must be a string")))
     };
     let event_id = text("event_id")?;
-    if event_id.is_empty()
-        || event_id.len() > 200
-        || !event_id.bytes().all(|b| b.is_ascii_graphic())
-    {
+    if !is_event_id(&event_id) {
         return Err(invalid(
             "event_id",
             "event_id must be 1 to 200 visible ASCII characters",
