@@ -1,13 +1,11 @@
-//! Where everything goes: the invoice laid out on A4 pages as lists of drawing
-//! operations, the item table split across pages with its header repeated. Nothing here
-//! touches the PDF, so every position is known (and every page counted) before writing.
-//!
-//! Coordinates are PDF points from the top left of the page, y growing downwards, as
-//! krilla takes them.
+//! Where everything goes: the invoice laid out on A4 pages (see `page`), the item table
+//! split across pages with its header repeated. Nothing here touches the PDF, so every
+//! position is known (and every page counted) before writing.
 
 use haat_domain::{format_money, TaxRate};
 use time::macros::format_description;
 
+use crate::page::{Op, Page, Style, BAND, INK, MUTED};
 use crate::text::{Fonts, Run, Weight};
 use crate::{included_tax_minor, Invoice};
 
@@ -36,35 +34,6 @@ const NAME_LINES: usize = 2;
 const TOTALS_WIDTH: f32 = 250.0;
 const TOTALS_GAP: f32 = 16.0;
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Colour(pub(crate) u8, pub(crate) u8, pub(crate) u8);
-
-const INK: Colour = Colour(28, 28, 32);
-const MUTED: Colour = Colour(104, 104, 112);
-const RULE: Colour = Colour(220, 220, 226);
-const BAND: Colour = Colour(243, 243, 246);
-
-#[derive(Copy, Clone, Debug)]
-struct Style {
-    weight: Weight,
-    size: f32,
-    colour: Colour,
-}
-
-impl Style {
-    const fn new(weight: Weight, size: f32, colour: Colour) -> Style {
-        Style {
-            weight,
-            size,
-            colour,
-        }
-    }
-
-    fn leading(&self) -> f32 {
-        self.size * 1.32
-    }
-}
-
 const STORE_NAME: Style = Style::new(Weight::Bold, 18.0, INK);
 const INVOICE_NUMBER: Style = Style::new(Weight::Bold, 15.0, INK);
 const BODY: Style = Style::new(Weight::Regular, 9.5, INK);
@@ -73,92 +42,6 @@ const SECONDARY: Style = Style::new(Weight::Regular, 9.0, MUTED);
 const HEADING: Style = Style::new(Weight::Bold, 7.5, MUTED);
 const SMALL: Style = Style::new(Weight::Regular, 8.0, MUTED);
 const TOTAL: Style = Style::new(Weight::Bold, 12.0, INK);
-
-/// One thing to draw.
-#[derive(Debug)]
-pub(crate) enum Op {
-    Text {
-        x: f32,
-        baseline: f32,
-        run: Run,
-        weight: Weight,
-        size: f32,
-        colour: Colour,
-    },
-    Rect {
-        x: f32,
-        y: f32,
-        width: f32,
-        height: f32,
-        colour: Colour,
-    },
-    Logo {
-        x: f32,
-        y: f32,
-        width: f32,
-        height: f32,
-    },
-}
-
-impl Op {
-    fn moved_down(mut self, by: f32) -> Op {
-        match &mut self {
-            Op::Text { baseline, .. } => *baseline += by,
-            Op::Rect { y, .. } | Op::Logo { y, .. } => *y += by,
-        }
-        self
-    }
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Page {
-    pub(crate) ops: Vec<Op>,
-}
-
-impl Page {
-    fn text(&mut self, x: f32, baseline: f32, run: Run, style: Style) {
-        if run.is_empty() {
-            return;
-        }
-        self.ops.push(Op::Text {
-            x,
-            baseline,
-            run,
-            weight: style.weight,
-            size: style.size,
-            colour: style.colour,
-        });
-    }
-
-    fn text_right(&mut self, right: f32, baseline: f32, run: Run, style: Style) {
-        let x = right - run.width(style.size);
-        self.text(x, baseline, run, style);
-    }
-
-    /// Lines one below the other from `top`; returns the y under the last one.
-    fn lines(&mut self, x: f32, top: f32, runs: Vec<Run>, style: Style) -> f32 {
-        let mut y = top;
-        for run in runs {
-            self.text(x, y + style.size, run, style);
-            y += style.leading();
-        }
-        y
-    }
-
-    fn rect(&mut self, x: f32, y: f32, width: f32, height: f32, colour: Colour) {
-        self.ops.push(Op::Rect {
-            x,
-            y,
-            width,
-            height,
-            colour,
-        });
-    }
-
-    fn rule(&mut self, x: f32, y: f32, width: f32) {
-        self.rect(x, y, width, 0.75, RULE);
-    }
-}
 
 /// The pixel size of a logo to draw, if any.
 #[derive(Copy, Clone, Debug)]

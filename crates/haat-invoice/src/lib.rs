@@ -22,6 +22,7 @@
 //! lacks print as '?', never as an error.
 
 mod layout;
+mod page;
 mod pdf;
 #[cfg(feature = "order-records")]
 mod records;

@@ -10,7 +10,8 @@ use krilla::paint::Fill;
 use krilla::surface::Surface;
 use krilla::Document;
 
-use crate::layout::{Colour, Op, Page, PAGE_HEIGHT, PAGE_WIDTH};
+use crate::layout::{PAGE_HEIGHT, PAGE_WIDTH};
+use crate::page::{Colour, Op, Page};
 use crate::text::Fonts;
 use crate::InvoiceError;
 
