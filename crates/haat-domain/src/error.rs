@@ -47,6 +47,7 @@ pub mod code {
     pub const INVALID_GSTIN: &str = "invalid_gstin";
     pub const INVALID_TOKEN: &str = "invalid_token";
     pub const INVALID_STATUS: &str = "invalid_status";
+    pub const INVALID_TAX_RATE: &str = "invalid_tax_rate";
 }
 
 #[cfg(test)]

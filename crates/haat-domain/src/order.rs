@@ -38,7 +38,7 @@ macro_rules! string_enum {
             pub fn parse(input: &str) -> Result<$name, ParseError> {
                 match input.trim() {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(ParseError::new($code, concat!("not a valid ", $what, " (one of: ", $($text, " "),+ , ")"))),
+                    _ => Err(ParseError::new($code, concat!("not a valid ", $what, " (one of:", $(" ", $text),+ , ")"))),
                 }
             }
         }
@@ -428,7 +428,7 @@ impl TaxRate {
     pub fn from_bps(bps: i64) -> Result<TaxRate, ParseError> {
         if !(0..=10_000).contains(&bps) {
             return Err(ParseError::new(
-                code::INVALID_STATUS,
+                code::INVALID_TAX_RATE,
                 "tax rate must be between 0 and 100 percent",
             ));
         }
@@ -440,7 +440,7 @@ impl TaxRate {
         let text = input.trim().trim_end_matches('%').trim();
         let invalid = || {
             ParseError::new(
-                code::INVALID_STATUS,
+                code::INVALID_TAX_RATE,
                 "tax rate must be a percentage like 5 or 12.5",
             )
         };

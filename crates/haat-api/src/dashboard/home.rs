@@ -182,6 +182,7 @@ fn notice(done: &str) -> Option<&'static str> {
         "saved" => "Product saved.",
         "deleted" => "Product deleted.",
         "settings" => "Store settings saved.",
+        "checkout" => "Payments and delivery settings saved.",
         _ => return None,
     })
 }

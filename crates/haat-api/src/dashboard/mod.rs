@@ -13,7 +13,9 @@
 //! anything, and every store or product is reached through the signed-in seller's own
 //! store, so another seller's product id is a 404 exactly like one that does not exist.
 
+mod checkout;
 mod csrf;
+mod discounts;
 mod form;
 mod home;
 mod login;
@@ -77,6 +79,18 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/dashboard/products/{product_id}/delete",
             get(redirect_to_edit).post(products::delete),
+        )
+        .route(
+            "/dashboard/checkout",
+            get(checkout::show).post(checkout::save),
+        )
+        .route(
+            "/dashboard/discounts",
+            get(discounts::list).post(discounts::create),
+        )
+        .route(
+            "/dashboard/discounts/{discount_id}",
+            get(redirect_to_discounts).post(discounts::act),
         )
         .route("/dashboard/orders", get(orders::list))
         .route("/dashboard/orders/export", get(orders::export))
@@ -154,6 +168,10 @@ async fn script() -> Response {
 /// button) goes to the page that shows the form instead of a bare 405.
 async fn redirect_home() -> Response {
     page::see_other("/dashboard")
+}
+
+async fn redirect_to_discounts() -> Response {
+    page::see_other("/dashboard/discounts")
 }
 
 async fn redirect_to_new_product() -> Response {

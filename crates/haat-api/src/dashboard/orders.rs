@@ -318,7 +318,8 @@ pub(crate) async fn act(
                 return Err(error.into());
             }
             let order = load(&state, &store, &id).await?;
-            let view = order_view(&state, &csrf, &store, &order, Some(api.message.clone()));
+            let alert = Some(form::sentence(&api.message));
+            let view = order_view(&state, &csrf, &store, &order, alert);
             Ok(page::render(api.status, &view, Some(&csrf)))
         }
     }

@@ -619,7 +619,7 @@ pub async fn export(
 
 // Discount codes.
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct DiscountRequest {
     pub code: String,
     /// `percent` or `fixed`

@@ -7,6 +7,7 @@
 mod support;
 
 mod browser;
+mod desk;
 
 use browser::{attribute_after, first_product_id, photo, Browser};
 use reqwest::multipart::Form;
