@@ -22,7 +22,6 @@ use axum::Router;
 use haat_db::{Db, OtpLimits, ProductRecord, StoreRecord};
 use haat_media::{ImageProcessor, MediaStore};
 use haat_sms::SmsSender;
-use http::header;
 use url::Url;
 
 pub use auth::{IpLimit, SecretKey};
@@ -57,7 +56,6 @@ struct Inner {
     config: ApiConfig,
     otp_ip_limiter: IpLimiter,
     verify_ip_limiter: IpLimiter,
-    openapi_json: String,
 }
 
 /// Shared state of the api role; cheap to clone.
@@ -73,7 +71,6 @@ impl ApiState {
         secret: SecretKey,
         config: ApiConfig,
     ) -> ApiState {
-        let openapi_json = openapi().to_json().unwrap_or_else(|_| "{}".to_owned());
         ApiState(Arc::new(Inner {
             otp_ip_limiter: IpLimiter::new(config.otp_ip_limit),
             verify_ip_limiter: IpLimiter::new(config.verify_ip_limit),
@@ -83,7 +80,6 @@ impl ApiState {
             media,
             secret,
             config,
-            openapi_json,
         }))
     }
 
@@ -194,17 +190,7 @@ pub fn router(state: ApiState) -> Router {
             "/api/v1/stores/{store_id}/discounts/{discount_id}",
             axum::routing::patch(orders::update_discount).delete(orders::delete_discount),
         )
-        .route("/api/v1/openapi.json", get(openapi_document))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .merge(uploads)
         .with_state(state)
-}
-
-async fn openapi_document(
-    axum::extract::State(state): axum::extract::State<ApiState>,
-) -> impl axum::response::IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.0.openapi_json.clone(),
-    )
 }

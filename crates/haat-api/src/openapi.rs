@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, products, stores};
+use crate::routes::{auth, orders, products, stores};
 use crate::wire;
 
 #[derive(OpenApi)]
@@ -14,10 +14,15 @@ use crate::wire;
         stores::create, stores::list, stores::get, stores::update, stores::put_logo,
         products::create, products::list, products::get, products::update, products::delete,
         products::put_image, products::categories,
+        orders::list, orders::get, orders::transition, orders::mark_paid, orders::invoice,
+        orders::export, orders::list_discounts, orders::create_discount, orders::update_discount,
+        orders::delete_discount,
     ),
-    components(schemas(haat_http::ErrorBody, wire::StoreBody, wire::ProductBody, wire::ImageBody)),
+    components(schemas(haat_http::ErrorBody, wire::StoreBody, wire::ProductBody, wire::ImageBody,
+        orders::OrderList, orders::OrderDetailBody, orders::DiscountBody, orders::CheckoutSettingsBody)),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "stores"), (name = "products"), (name = "storefront"))
+    tags((name = "auth"), (name = "stores"), (name = "products"), (name = "orders"),
+         (name = "discounts"), (name = "storefront"), (name = "payments"))
 )]
 struct ApiDoc;
 
@@ -33,7 +38,8 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The whole API: the seller API and the storefront's JSON endpoints.
+/// The seller API and the storefront catalog's JSON endpoints; the binary adds the
+/// checkout's and the payment webhooks' documents (crates this one does not depend on).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(haat_storefront::openapi());

@@ -151,7 +151,6 @@ pub struct StoreBody {
     pub url: String,
     /// Payment, delivery and invoice settings (on single-store reads and edits).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
     pub checkout: Option<crate::routes::orders::CheckoutSettingsBody>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

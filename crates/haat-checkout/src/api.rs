@@ -132,8 +132,10 @@ pub struct TrackingBody {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(place_order, order_json),
+    paths(place_order, order_json, crate::cart::cart_json),
     components(schemas(
+        crate::cart::CartBody,
+        crate::cart::CartLineBody,
         OrderRequestBody,
         OrderItemRequest,
         CustomerBody,

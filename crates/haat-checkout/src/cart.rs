@@ -55,7 +55,8 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 /// A cart as the script sees it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Cart)]
 pub(crate) struct CartBody {
     /// Units in the cart.
     pub count: i64,
@@ -63,7 +64,8 @@ pub(crate) struct CartBody {
     pub lines: Vec<CartLineBody>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CartLine)]
 pub(crate) struct CartLineBody {
     pub product_id: String,
     pub name: String,
@@ -217,6 +219,10 @@ async fn update_inner(
 }
 
 /// `GET /api/v1/storefront/{slug}/cart`: the shopper's cart (empty without a cookie).
+#[utoipa::path(get, path = "/api/v1/storefront/{slug}/cart", tag = "storefront",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = CartBody, description = "The cart of the `haat_cart` cookie; empty without one"),
+              (status = 404, body = haat_http::ErrorBody)))]
 pub(crate) async fn cart_json(
     State(state): State<CheckoutState>,
     Path(slug): Path<String>,

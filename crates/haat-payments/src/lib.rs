@@ -77,6 +77,15 @@ impl std::fmt::Debug for PaymentsState {
     }
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(webhook), components(schemas(protocol::WireEvent)))]
+struct PaymentsApi;
+
+/// The webhook endpoint's OpenAPI document (merged into the API's by the binary).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <PaymentsApi as utoipa::OpenApi>::openapi()
+}
+
 pub fn router(state: PaymentsState) -> Router {
     Router::new()
         .route("/api/v1/payments/webhooks/{provider}", post(webhook))
@@ -98,7 +107,20 @@ fn db_error(error: DbError) -> Response {
     }
 }
 
-async fn webhook(
+/// A payment event from a gateway (`docs/payments.md`). Stored raw before anything
+/// else; applied exactly once per event id; an amount or currency mismatch flags the
+/// order instead of marking it paid.
+#[utoipa::path(post, path = "/api/v1/payments/webhooks/{provider}", tag = "payments",
+    params(("provider" = String, Path, example = "haatpay"),
+           ("Haat-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256>")),
+    request_body = protocol::WireEvent,
+    responses(
+        (status = 200, description = "Applied, or already applied: `{\"status\": \"paid\" | \"duplicate\" | \"flagged\" | …}`"),
+        (status = 400, body = haat_http::ErrorBody), (status = 401, body = haat_http::ErrorBody),
+        (status = 404, body = haat_http::ErrorBody, description = "Unknown provider or order_ref"),
+        (status = 413, body = haat_http::ErrorBody), (status = 422, body = haat_http::ErrorBody),
+        (status = 503, body = haat_http::ErrorBody, description = "Stored; retry later")))]
+pub(crate) async fn webhook(
     State(state): State<PaymentsState>,
     Path(provider): Path<String>,
     headers: HeaderMap,

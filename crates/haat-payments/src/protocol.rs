@@ -10,11 +10,16 @@ use serde::{Deserialize, Serialize};
 /// The provider name of Haat's generic gateway protocol.
 pub const PROVIDER: &str = "haatpay";
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// One payment event, signed in `Haat-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret,
+/// "<t>.<raw body>")>`.
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct WireEvent {
+    /// The gateway's id of this event: the same id delivered again is applied once.
     pub event_id: String,
+    /// The order's `payment_ref`.
     pub order_ref: String,
     pub amount_minor: i64,
+    /// ISO 4217, e.g. `INR`.
     pub currency: String,
     /// `captured` | `failed` | `refunded`
     pub status: String,

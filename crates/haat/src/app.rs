@@ -75,6 +75,17 @@ struct Infra {
     db: Db,
     readiness: Readiness,
     metrics: PrometheusHandle,
+    openapi_json: Arc<str>,
+}
+
+/// The OpenAPI document of every JSON endpoint Haat has, whichever role serves it: the
+/// seller API and storefront catalog, the checkout, and the payment webhooks. Composed
+/// here because the binary is the one crate that knows all of them.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = haat_api::openapi();
+    doc.merge(haat_checkout::openapi());
+    doc.merge(haat_payments::openapi());
+    doc
 }
 
 pub fn media_store(config: &Config) -> anyhow::Result<MediaStore> {
@@ -132,12 +143,17 @@ pub fn build_router(
         db: db.clone(),
         readiness: readiness.clone(),
         metrics: install_metrics_recorder(),
+        openapi_json: openapi()
+            .to_json()
+            .context("serialising the OpenAPI document")?
+            .into(),
     };
     let media = media_store(config).context("opening media storage")?;
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_page))
+        .route("/api/v1/openapi.json", get(openapi_document))
         .with_state(infra);
     if role.serves_api() {
         let api = ApiState::new(
@@ -251,6 +267,13 @@ async fn readyz(State(infra): State<Infra>) -> impl IntoResponse {
 }
 
 /// `GET /metrics`: Prometheus text format. Pool gauges are sampled at scrape time.
+async fn openapi_document(State(infra): State<Infra>) -> impl IntoResponse {
+    (
+        [(http::header::CONTENT_TYPE, "application/json")],
+        infra.openapi_json.to_string(),
+    )
+}
+
 async fn metrics_page(State(infra): State<Infra>) -> impl IntoResponse {
     let stats = infra.db.pool_stats();
     metrics::gauge!("haat_db_pool_connections", "state" => "idle").set(f64::from(stats.idle));

@@ -49,7 +49,8 @@ fn parse_order_id(text: &str) -> Result<OrderId> {
     OrderId::parse(text).map_err(|_| ApiError::not_found("order").into())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DeskOrderSummary)]
 pub struct OrderSummaryBody {
     pub id: String,
     pub number: i64,
@@ -82,7 +83,8 @@ impl From<&OrderSummary> for OrderSummaryBody {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DeskOrderList)]
 pub struct OrderList {
     pub orders: Vec<OrderSummaryBody>,
     /// Pass as `before` for the next page; absent on the last page.
@@ -140,6 +142,10 @@ pub(crate) async fn list_page(
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/stores/{store_id}/orders", tag = "orders", security(("bearer" = [])), 
+    params(("store_id" = String, Path), ("status" = Option<String>, Query), ("q" = Option<String>, Query, description = "An order number (#1042) or part of a customer's name"),
+           ("before" = Option<String>, Query, description = "The `next` cursor of the previous page"), ("limit" = Option<u32>, Query)),
+    responses((status = 200, body = OrderList), (status = 422, body = haat_http::ErrorBody), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn list(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -151,7 +157,8 @@ pub async fn list(
     Ok(Json(list_page(&state, &store, &filter).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DeskOrder)]
 pub struct OrderDetailBody {
     pub id: String,
     pub number: i64,
@@ -184,14 +191,16 @@ pub struct OrderDetailBody {
     pub created_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DeskCustomer)]
 pub struct CustomerBody {
     pub name: String,
     pub phone: String,
     pub address: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DeskItem)]
 pub struct ItemBody {
     pub product_id: String,
     pub name: String,
@@ -200,7 +209,8 @@ pub struct ItemBody {
     pub line_total_minor: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DeskHistory)]
 pub struct HistoryBody {
     pub kind: String,
     pub from: Option<String>,
@@ -210,7 +220,8 @@ pub struct HistoryBody {
     pub at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DeskPayment)]
 pub struct PaymentBody {
     pub provider: String,
     pub status: String,
@@ -323,6 +334,9 @@ pub(crate) async fn detail_body(
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/stores/{store_id}/orders/{order_id}", tag = "orders", security(("bearer" = [])), 
+    params(("store_id" = String, Path), ("order_id" = String, Path)),
+    responses((status = 200, body = OrderDetailBody), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn get(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -333,7 +347,7 @@ pub async fn get(
     Ok(Json(detail_body(&state, &store, &order).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TransitionRequest {
     pub status: String,
     #[serde(default)]
@@ -372,6 +386,11 @@ pub(crate) fn parse_transition(
     })
 }
 
+/// Moves an order along its state machine (`409` when the step is not allowed).
+#[utoipa::path(post, path = "/api/v1/stores/{store_id}/orders/{order_id}/transitions", tag = "orders", security(("bearer" = [])), 
+    params(("store_id" = String, Path), ("order_id" = String, Path)), request_body = TransitionRequest,
+    responses((status = 200, body = OrderDetailBody), (status = 409, body = haat_http::ErrorBody),
+              (status = 422, body = haat_http::ErrorBody), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn transition(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -404,6 +423,10 @@ fn store_id_of(store: &ShopStore) -> haat_domain::StoreId {
     store.id
 }
 
+/// Records a payment the seller received outside Haat (cash on delivery).
+#[utoipa::path(post, path = "/api/v1/stores/{store_id}/orders/{order_id}/mark-paid", tag = "orders", security(("bearer" = [])), 
+    params(("store_id" = String, Path), ("order_id" = String, Path)),
+    responses((status = 200, body = OrderDetailBody), (status = 409, body = haat_http::ErrorBody), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn mark_paid(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -447,6 +470,9 @@ pub(crate) async fn invoice_response(store: &ShopStore, order: &OrderRecord) -> 
         .into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/stores/{store_id}/orders/{order_id}/invoice.pdf", tag = "orders", security(("bearer" = [])), 
+    params(("store_id" = String, Path), ("order_id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", description = "The invoice as PDF"), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn invoice(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -607,6 +633,11 @@ pub(crate) async fn export_csv(
         .into_response())
 }
 
+/// Orders placed between two dates (inclusive, India time) as CSV.
+#[utoipa::path(get, path = "/api/v1/stores/{store_id}/orders.csv", tag = "orders", security(("bearer" = [])), 
+    params(("store_id" = String, Path), ("from" = String, Query, example = "2026-11-01"), ("to" = String, Query, example = "2026-11-30")),
+    responses((status = 200, content_type = "text/csv", description = "One row per order line"),
+              (status = 422, body = haat_http::ErrorBody), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn export(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -619,12 +650,13 @@ pub async fn export(
 
 // Discount codes.
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, utoipa::ToSchema)]
 pub struct DiscountRequest {
     pub code: String,
     /// `percent` or `fixed`
     pub kind: String,
     /// Percent: a whole number 1–100; fixed: a decimal amount like `"50.00"`.
+    #[schema(value_type = String, example = "10")]
     pub value: serde_json::Value,
     #[serde(default)]
     pub min_order: Option<String>,
@@ -638,7 +670,7 @@ pub struct DiscountRequest {
     pub max_uses_per_phone: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DiscountBody {
     pub id: String,
     pub code: String,
@@ -750,6 +782,8 @@ pub(crate) fn parse_discount(store: &ShopStore, body: &DiscountRequest) -> Resul
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/stores/{store_id}/discounts", tag = "discounts", security(("bearer" = [])), 
+    params(("store_id" = String, Path)), responses((status = 200, body = Vec<DiscountBody>), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn list_discounts(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -760,6 +794,10 @@ pub async fn list_discounts(
     Ok(Json(discounts.iter().map(DiscountBody::from).collect()))
 }
 
+#[utoipa::path(post, path = "/api/v1/stores/{store_id}/discounts", tag = "discounts", security(("bearer" = [])), 
+    params(("store_id" = String, Path)), request_body = DiscountRequest,
+    responses((status = 201, body = DiscountBody), (status = 409, body = haat_http::ErrorBody),
+              (status = 422, body = haat_http::ErrorBody), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn create_discount(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -772,7 +810,7 @@ pub async fn create_discount(
     Ok((StatusCode::CREATED, Json(DiscountBody::from(&created))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct DiscountPatch {
     pub active: bool,
 }
@@ -781,6 +819,9 @@ fn parse_discount_id(text: &str) -> Result<DiscountId> {
     DiscountId::parse(text).map_err(|_| ApiError::not_found("discount").into())
 }
 
+#[utoipa::path(patch, path = "/api/v1/stores/{store_id}/discounts/{discount_id}", tag = "discounts", security(("bearer" = [])), 
+    params(("store_id" = String, Path), ("discount_id" = String, Path)), request_body = DiscountPatch,
+    responses((status = 200, body = DiscountBody), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn update_discount(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -795,6 +836,9 @@ pub async fn update_discount(
     Ok(Json(DiscountBody::from(&updated)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/stores/{store_id}/discounts/{discount_id}", tag = "discounts", security(("bearer" = [])), 
+    params(("store_id" = String, Path), ("discount_id" = String, Path)),
+    responses((status = 204, description = "Deleted"), (status = 401, body = haat_http::ErrorBody), (status = 404, body = haat_http::ErrorBody)))]
 pub async fn delete_discount(
     State(state): State<ApiState>,
     seller: AuthSeller,
@@ -854,7 +898,7 @@ pub(crate) fn parse_checkout_settings(
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CheckoutSettingsBody {
     pub upi_id: Option<String>,
     pub delivery_fee: String,
