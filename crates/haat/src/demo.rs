@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 
 use anyhow::Context;
 use bytes::Bytes;
-use haat_db::{CategoryChoice, Db, NewProduct, StorePatch};
+use haat_db::{CategoryChoice, CheckoutSettingsPatch, Db, NewDiscount, NewProduct, StorePatch};
 use haat_domain::catalog::ImageRef;
 use haat_domain::{
-    AccentColour, CategoryName, Description, Phone, Price, ProductName, StockCount, StoreName,
-    StoreSlug,
+    AccentColour, CategoryName, Description, DiscountCode, DiscountKind, Phone, Price, ProductName,
+    StockCount, StoreAddress, StoreName, StoreSlug, TaxRate, UpiId,
 };
 use haat_media::{ImagePolicy, ImageProcessor, MediaStore};
 use image::{ImageBuffer, Rgb};
@@ -535,6 +535,10 @@ pub async fn seed(db: &Db, config: &Config) -> anyhow::Result<String> {
             demo.phone
         );
     }
+    summary.push_str(
+        "Every demo store takes cash or UPI (paid through the local test gateway), charges \
+         ₹40 delivery or offers pickup, and accepts the code WELCOME10 (10% off from ₹200).\n",
+    );
     Ok(summary)
 }
 
@@ -559,6 +563,33 @@ async fn seed_store(
         ..StorePatch::default()
     };
     db.update_store(seller.id, store.id, &patch).await?;
+    // Checkout works end to end in the demo: UPI (paid through the fake gateway), a
+    // delivery fee with pickup as the alternative, 5% tax inside the prices, and a code.
+    let checkout = CheckoutSettingsPatch {
+        upi_id: Some(Some(
+            UpiId::parse(&format!("{}@okhaat", slug.as_str())).expect("demo UPI ids are valid"),
+        )),
+        delivery_fee: Some(Price::from_minor(40_00).expect("valid")),
+        pickup_enabled: Some(true),
+        address: Some(StoreAddress::parse("12 Demo Market, Jaipur 302001").expect("valid")),
+        gstin: None,
+        tax_rate: Some(Some(TaxRate::from_bps(500).expect("valid"))),
+    };
+    db.update_checkout_settings(seller.id, store.id, &checkout)
+        .await?;
+    db.create_discount(
+        store.id,
+        &NewDiscount {
+            code: DiscountCode::parse("WELCOME10").expect("valid"),
+            kind: DiscountKind::percent(10).expect("valid"),
+            min_order: Price::from_minor(200_00).expect("valid"),
+            starts_at: None,
+            ends_at: None,
+            max_uses: None,
+            max_uses_per_phone: Some(1),
+        },
+    )
+    .await?;
     let logo = photo(images, media, 10_000 + index as u64).await?;
     db.set_store_logo(seller.id, store.id, &logo).await?;
     // Small stores get a photo per product; the big one shares a few dozen photos, as
