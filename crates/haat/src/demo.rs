@@ -569,7 +569,7 @@ async fn seed_store(
         upi_id: Some(Some(
             UpiId::parse(&format!("{}@okhaat", slug.as_str())).expect("demo UPI ids are valid"),
         )),
-        delivery_fee: Some(Price::from_minor(40_00).expect("valid")),
+        delivery_fee: Some(Price::from_minor(4_000).expect("valid")),
         pickup_enabled: Some(true),
         address: Some(StoreAddress::parse("12 Demo Market, Jaipur 302001").expect("valid")),
         gstin: None,
@@ -582,7 +582,7 @@ async fn seed_store(
         &NewDiscount {
             code: DiscountCode::parse("WELCOME10").expect("valid"),
             kind: DiscountKind::percent(10).expect("valid"),
-            min_order: Price::from_minor(200_00).expect("valid"),
+            min_order: Price::from_minor(20_000).expect("valid"),
             starts_at: None,
             ends_at: None,
             max_uses: None,
