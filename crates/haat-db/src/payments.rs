@@ -141,6 +141,31 @@ impl Db {
         Ok(id)
     }
 
+    /// Deletes stored deliveries received more than `older_than` ago that are settled:
+    /// applied, closed, or refused at the door. A valid delivery never applied is kept
+    /// whatever its age, for the repair loop and for an operator. The dedupe table
+    /// (`payment_events`) is not touched: it is what makes a retry months later a
+    /// no-op. At most `limit` rows per call; returns how many went.
+    pub async fn delete_settled_webhooks(
+        &self,
+        older_than: std::time::Duration,
+        limit: i64,
+    ) -> Result<u64> {
+        let seconds = i64::try_from(older_than.as_secs()).unwrap_or(i64::MAX);
+        let deleted = sqlx::query(
+            "DELETE FROM payment_webhooks WHERE id IN (
+                 SELECT id FROM payment_webhooks
+                 WHERE received_at < now() - make_interval(secs => $1)
+                   AND (processed_at IS NOT NULL OR NOT signature_valid)
+                 LIMIT $2)",
+        )
+        .bind(seconds as f64)
+        .bind(limit.max(0))
+        .execute(&self.pool)
+        .await?;
+        Ok(deleted.rows_affected())
+    }
+
     /// Notes what became of a stored webhook that was not applied (refused signature,
     /// unreadable body).
     pub async fn close_webhook(&self, webhook: Uuid, outcome: &str) -> Result<()> {
@@ -201,14 +226,23 @@ impl Db {
         let payment_status = PaymentStatus::parse(&order.payment_status)
             .map_err(|_| DbError::Other(sqlx::Error::Decode("orders.payment_status".into())))?;
         let actor = format!("gateway:{}", event.provider);
-        let matches =
-            event.amount_minor == order.total_minor && event.currency.code() == order.currency;
+        // Money for a cancelled order is never "paid": it is flagged, so the seller sees
+        // it and refunds the shopper (or talks to them), exactly like a wrong amount.
+        let cancelled = order.status == "cancelled";
+        let matches = event.amount_minor == order.total_minor
+            && event.currency.code() == order.currency
+            && !cancelled;
         let Decision {
             record,
             outcome,
             move_to,
         } = decide(event.status, matches, recorded.as_deref(), payment_status);
         let detail = match move_to {
+            Some(PaymentStatus::Flagged) if cancelled => format!(
+                "captured {} {} (minor units) after the order was cancelled: refund the shopper",
+                event.amount_minor,
+                event.currency.code()
+            ),
             Some(PaymentStatus::Flagged) => mismatch_detail(event, &order),
             _ => String::new(),
         };

@@ -992,6 +992,20 @@ async fn a_seller_marks_an_order_paid_by_hand_once() {
             .await,
         Err(DbError::Conflict(_, _))
     ));
+    // The gateway's capture for the cancelled order: flagged for a refund, never paid.
+    let reply = haat
+        .deliver(&captured(&cancelled, "evt_after_cancel"))
+        .await;
+    assert_eq!(reply.outcome(), "flagged");
+    assert_eq!(haat.payment_status(&cancelled).await, "flagged");
+    let (detail,): (String,) = sqlx::query_as(
+        "SELECT detail FROM order_events WHERE order_id = $1 AND to_state = 'flagged'",
+    )
+    .bind(cancelled.id)
+    .fetch_one(haat.db.pool())
+    .await
+    .unwrap();
+    assert!(detail.contains("after the order was cancelled"), "{detail}");
     let refunded = haat.order(store).await;
     haat.deliver(&event(&refunded, "evt_refund", "refunded", TOTAL, "INR"))
         .await;
@@ -1073,5 +1087,27 @@ async fn stored_but_unapplied_webhooks_are_applied_by_reprocessing() {
     // The gateway's own retry of the same event, arriving later: a duplicate.
     let reply = haat.deliver(&captured(&order, "evt_crash")).await;
     assert_eq!(reply.outcome(), "duplicate");
+
+    // Retention: settled deliveries past the window go; a valid one never applied stays
+    // (for repair and for an operator), and so does the dedupe record, so the gateway
+    // retrying after the raw body is gone is still a duplicate.
+    stored(captured(&order, "evt_stuck"), true).await;
+    sqlx::query("UPDATE payment_webhooks SET received_at = now() - interval '200 days'")
+        .execute(haat.db.pool())
+        .await
+        .unwrap();
+    let window = Duration::from_secs(180 * 24 * 3600);
+    let deleted = haat.db.delete_settled_webhooks(window, 2).await.unwrap();
+    assert_eq!(deleted, 2, "bounded by the limit");
+    let deleted = haat.db.delete_settled_webhooks(window, 100).await.unwrap();
+    assert_eq!(deleted, 2);
+    let left: Vec<(Option<String>,)> = sqlx::query_as("SELECT outcome FROM payment_webhooks")
+        .fetch_all(haat.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, [(None,)], "only the unapplied valid delivery is kept");
+    let reply = haat.deliver(&captured(&order, "evt_crash")).await;
+    assert_eq!(reply.outcome(), "duplicate");
+    assert_eq!(haat.paid_transitions(&order).await, 1);
     haat.shut_down().await;
 }

@@ -3,7 +3,8 @@
 //!
 //! - every 30 s: re-apply payment webhooks that were stored but never applied (the
 //!   process died between storing and applying; `docs/payments.md`);
-//! - every 10 min: delete expired carts, and jobs finished more than a week ago.
+//! - every 10 min: delete expired carts, jobs finished more than a week ago, and settled
+//!   payment webhook deliveries older than 180 days (`docs/payments.md`).
 //!
 //! Each round has a timeout, logs what it did, and counts failures in
 //! `haat_maintenance_failures_total{task}`; a failing task never stops the others.
@@ -19,6 +20,9 @@ const WEBHOOK_GRACE: Duration = Duration::from_secs(60);
 const ROUND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Finished and failed jobs are kept this long for inspection.
 const JOB_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Raw webhook bodies are evidence in a payment dispute; UPI and card dispute windows
+/// run up to 120 days, so they are kept half a year.
+const WEBHOOK_RETENTION: Duration = Duration::from_secs(180 * 24 * 3600);
 
 /// Runs until `shutdown` resolves.
 pub async fn run(db: Db, shutdown: impl Future<Output = ()>) {
@@ -36,6 +40,11 @@ pub async fn run(db: Db, shutdown: impl Future<Output = ()>) {
             _ = carts.tick() => {
                 round("expired_carts", db.delete_expired_carts(10_000)).await;
                 round("finished_jobs", db.delete_finished_jobs(JOB_RETENTION, 10_000)).await;
+                round(
+                    "settled_webhooks",
+                    db.delete_settled_webhooks(WEBHOOK_RETENTION, 10_000),
+                )
+                .await;
             }
         }
     }
