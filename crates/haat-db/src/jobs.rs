@@ -214,6 +214,19 @@ impl Db {
         Ok(())
     }
 
+    /// Marks several jobs done in one statement (a worker's completions, batched while
+    /// the previous batch was being written). Same rules as [`Db::complete_job`].
+    pub async fn complete_jobs(&self, ids: &[Uuid]) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE jobs SET done_at = now(), failed_at = NULL, locked_until = NULL
+             WHERE id = ANY($1) AND done_at IS NULL",
+        )
+        .bind(ids)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Records a failed attempt: runs it again after `retry_after` (measured on the
     /// database's clock, the one `run_at` is compared with), or parks it as failed when
     /// that was its last attempt. `error` must already be free of personal data; it is

@@ -340,6 +340,30 @@ struct LockedProduct {
     active: bool,
 }
 
+/// A row of the claim-and-lock statement: whether the key was ours, and one locked
+/// product (absent when none matched or the key was not ours).
+#[derive(sqlx::FromRow)]
+struct ClaimAndLock {
+    claimed: bool,
+    id: Option<Uuid>,
+    name: Option<String>,
+    price_minor: Option<i64>,
+    stock: Option<i32>,
+    active: Option<bool>,
+}
+
+impl ClaimAndLock {
+    fn into_product(self) -> Option<LockedProduct> {
+        Some(LockedProduct {
+            id: self.id?,
+            name: self.name?,
+            price_minor: self.price_minor?,
+            stock: self.stock,
+            active: self.active?,
+        })
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct LockedDiscount {
     id: Uuid,
@@ -472,20 +496,40 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         let order_id = OrderId::new();
 
-        // 1. The idempotency key.
-        let claimed: Option<(Uuid,)> = sqlx::query_as(
-            "INSERT INTO order_requests (store_id, key, request_hash, order_id)
-             VALUES ($1, $2, $3, $4)
-             ON CONFLICT (store_id, key) DO NOTHING
-             RETURNING order_id",
+        // 1 + 2 in one round trip: claim the idempotency key, then (only if it was ours)
+        // lock the products in ascending id order. The key is claimed first (the lock
+        // scan waits for the `claim` result), so two requests with one key queue on the
+        // key and never on each other's product locks: no deadlock.
+        let lines = merge_lines(&order.lines);
+        let ids: Vec<Uuid> = match &lines {
+            Ok(lines) => lines.iter().map(|l| l.product.as_uuid()).collect(),
+            Err(_) => Vec::new(),
+        };
+        let rows: Vec<ClaimAndLock> = sqlx::query_as(
+            "WITH claim AS (
+                 INSERT INTO order_requests (store_id, key, request_hash, order_id)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (store_id, key) DO NOTHING
+                 RETURNING order_id
+             ), locked AS (
+                 SELECT id, name, price_minor, stock, active FROM products
+                 WHERE store_id = $1 AND id = ANY($5) AND EXISTS (SELECT 1 FROM claim)
+                 ORDER BY id
+                 FOR UPDATE
+             )
+             SELECT EXISTS (SELECT 1 FROM claim) AS claimed,
+                    l.id, l.name, l.price_minor, l.stock, l.active
+             FROM (VALUES (1)) AS one (x) LEFT JOIN locked l ON true",
         )
         .bind(store.id.as_uuid())
         .bind(&key.key)
         .bind(&key.request_hash)
         .bind(order_id.as_uuid())
-        .fetch_optional(&mut *tx)
+        .bind(&ids)
+        .fetch_all(&mut *tx)
         .await?;
-        if claimed.is_none() {
+        let claimed = rows.first().is_some_and(|row| row.claimed);
+        if !claimed {
             let (request_hash, first): (Vec<u8>, Uuid) = sqlx::query_as(
                 "SELECT request_hash, order_id FROM order_requests WHERE store_id = $1 AND key = $2",
             )
@@ -501,10 +545,14 @@ impl Db {
             metrics::counter!("haat_checkout_replays_total").increment(1);
             return Ok(Created::Replayed(record));
         }
+        let locked: Vec<LockedProduct> = rows
+            .into_iter()
+            .filter_map(ClaimAndLock::into_product)
+            .collect();
 
         // The request's shape and the store's options: checked after the key, so a
         // replay always returns the first order even if the store changed since.
-        let lines = merge_lines(&order.lines)?;
+        let lines = lines?;
         if let Some(given) = &order.currency {
             if !given.eq_ignore_ascii_case(store.currency.code()) {
                 return Err(CheckoutError::CurrencyMismatch {
@@ -524,18 +572,6 @@ impl Db {
             return Err(CheckoutError::PickupNotOffered.into());
         }
 
-        // 2. The products, locked in ascending id order.
-        let ids: Vec<Uuid> = lines.iter().map(|l| l.product.as_uuid()).collect();
-        let locked: Vec<LockedProduct> = sqlx::query_as(
-            "SELECT id, name, price_minor, stock, active FROM products
-             WHERE store_id = $1 AND id = ANY($2)
-             ORDER BY id
-             FOR UPDATE",
-        )
-        .bind(store.id.as_uuid())
-        .bind(&ids)
-        .fetch_all(&mut *tx)
-        .await?;
         let mut priced = Vec::with_capacity(lines.len());
         for line in &lines {
             let product = locked

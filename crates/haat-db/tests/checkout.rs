@@ -375,3 +375,53 @@ async fn cancelling_restocks_and_releases_the_discount() {
         .unwrap_err();
     assert!(matches!(twice, DbError::Conflict("invalid_transition", _)));
 }
+
+#[tokio::test]
+async fn retries_of_one_key_racing_other_shoppers_make_one_order_and_no_deadlock() {
+    let db = db().await;
+    let store = Arc::new(store(&db, "9000000009").await);
+    let a = product(&db, &store, "Ladoo box", 50_000, Some(1_000)).await;
+    let b = product(&db, &store, "Barfi box", 60_000, Some(1_000)).await;
+    // Twenty retries of one request (a phone on a flaky network) and twenty other
+    // shoppers buying the same two products in the other order, all at once.
+    let attempts = (0..40).map(|i| {
+        let db = db.clone();
+        let store = store.clone();
+        tokio::spawn(async move {
+            let (lines, key_text) = if i % 2 == 0 {
+                (vec![(a, 1), (b, 1)], "the-retried-key".to_owned())
+            } else {
+                (vec![(b, 2), (a, 2)], format!("other-{i}"))
+            };
+            let result = db
+                .place_order(&store, &order(&lines), &key(&key_text), &notify())
+                .await;
+            (i % 2 == 0, result)
+        })
+    });
+    let mut retried_ids = std::collections::HashSet::new();
+    let mut first_results = 0;
+    for joined in futures::future::join_all(attempts).await {
+        let (retried, result) = joined.unwrap();
+        let created = result.unwrap_or_else(|e| panic!("no error expected: {e:?}"));
+        if retried {
+            if matches!(created, Created::New(_)) {
+                first_results += 1;
+            }
+            retried_ids.insert(created.into_inner().id);
+        }
+    }
+    assert_eq!(first_results, 1, "one of the retries placed the order");
+    assert_eq!(retried_ids.len(), 1, "every retry returned that order");
+    let (orders,): (i64,) = sqlx::query_as("SELECT count(*) FROM orders")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(orders, 21);
+    let stocks: Vec<(Option<i32>,)> = sqlx::query_as("SELECT stock FROM products ORDER BY name")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    // Barfi: 1 + 20 × 2 sold; ladoo the same.
+    assert_eq!(stocks, [(Some(959),), (Some(959),)]);
+}

@@ -6,6 +6,11 @@
 //! `poll_interval` as well: that picks up retries whose delay has passed and covers a
 //! dropped listener connection. On shutdown it stops claiming and waits (bounded) for the
 //! jobs it is running; any it abandons come back when their lease expires.
+//!
+//! Successful jobs are marked done by one completer task: completions that arrive
+//! while it is writing are written together in the next statement, so a busy worker
+//! spends one transaction on many jobs instead of one each. A completion lost to a
+//! crash only means the job runs again after its lease (handlers are idempotent).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -14,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use haat_db::{ClaimedJob, Db, JobFailure, JobSignal};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{JoinError, JoinSet};
 use tracing::Instrument;
 
@@ -27,6 +32,15 @@ const LISTEN_RETRY: Duration = Duration::from_secs(5);
 /// The metrics label for job kinds no handler is registered for: kinds come from the
 /// database, and an unbounded label set would blow up the metrics.
 const UNKNOWN_KIND: &str = "unknown";
+/// The most completions written in one statement.
+const COMPLETION_BATCH: usize = 256;
+
+/// A job that succeeded, on its way to the completer.
+struct Done {
+    id: uuid::Uuid,
+    kind: &'static str,
+    duration_ms: u64,
+}
 
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
@@ -118,6 +132,8 @@ impl Worker {
         // The listener gets a task of its own because waiting on it is not cancel-safe;
         // `Notify` is, and keeps one pending wake-up while the loop is busy.
         let listener = tokio::spawn(listen_for_jobs(shared.db.clone(), wake.clone()));
+        let (done, completions) = mpsc::unbounded_channel();
+        let completer = tokio::spawn(complete_jobs(shared.db.clone(), completions));
         let mut running: JoinSet<()> = JoinSet::new();
         let mut gauges_updated: Option<Instant> = None;
         let mut shutdown = std::pin::pin!(shutdown);
@@ -141,7 +157,8 @@ impl Worker {
                                 break; // unreachable: claimed at most `free` jobs
                             };
                             let shared = shared.clone();
-                            running.spawn(async move { shared.run_job(job, permit).await });
+                            let done = done.clone();
+                            running.spawn(async move { shared.run_job(job, permit, done).await });
                         }
                     }
                     Err(error) => {
@@ -178,12 +195,25 @@ impl Worker {
             );
             running.shutdown().await;
         }
+        // Every sender is gone once the jobs are: the completer writes what is left.
+        drop(done);
+        if tokio::time::timeout(settings.shutdown_timeout, completer)
+            .await
+            .is_err()
+        {
+            tracing::warn!("recording completed jobs did not finish in time; they run again");
+        }
         tracing::info!("job worker stopped");
     }
 }
 
 impl Shared {
-    async fn run_job(&self, job: ClaimedJob, permit: OwnedSemaphorePermit) {
+    async fn run_job(
+        &self,
+        job: ClaimedJob,
+        permit: OwnedSemaphorePermit,
+        done: mpsc::UnboundedSender<Done>,
+    ) {
         let _permit = permit;
         let span = tracing::info_span!(
             "job",
@@ -192,10 +222,10 @@ impl Shared {
             job.attempt = job.attempts,
             job.max_attempts = job.max_attempts,
         );
-        self.run_claimed(&job).instrument(span).await;
+        self.run_claimed(&job, &done).instrument(span).await;
     }
 
-    async fn run_claimed(&self, job: &ClaimedJob) {
+    async fn run_claimed(&self, job: &ClaimedJob, done: &mpsc::UnboundedSender<Done>) {
         let handler = self.handlers.get(&job.kind);
         let kind: &'static str = handler.map_or(UNKNOWN_KIND, |handler| handler.kind());
         let started = Instant::now();
@@ -223,7 +253,17 @@ impl Shared {
         metrics::histogram!("haat_job_seconds", "kind" => kind).record(elapsed.as_secs_f64());
         let duration_ms = elapsed.as_millis() as u64;
         match result {
-            Ok(()) => self.record_success(job, kind, duration_ms).await,
+            Ok(()) => {
+                tracing::debug!(duration_ms, "job handler succeeded");
+                let sent = done.send(Done {
+                    id: job.id,
+                    kind,
+                    duration_ms,
+                });
+                if sent.is_err() {
+                    tracing::warn!("the completer has stopped; the job runs again after its lease");
+                }
+            }
             Err(JobError::Retry(message)) => {
                 let delay = self.settings.backoff(job.attempts);
                 let outcome = self.db.fail_job(job, &message, delay).await;
@@ -235,19 +275,29 @@ impl Shared {
             }
         }
     }
+}
 
-    async fn record_success(&self, job: &ClaimedJob, kind: &'static str, duration_ms: u64) {
-        match self.db.complete_job(job.id).await {
-            Ok(()) => {
-                metrics::counter!("haat_jobs_completed_total", "kind" => kind).increment(1);
-                tracing::info!(duration_ms, "job done");
+/// Writes completions in batches until every sender is gone.
+async fn complete_jobs(db: Db, mut completions: mpsc::UnboundedReceiver<Done>) {
+    let mut batch = Vec::with_capacity(COMPLETION_BATCH);
+    while completions.recv_many(&mut batch, COMPLETION_BATCH).await > 0 {
+        let ids: Vec<uuid::Uuid> = batch.iter().map(|done| done.id).collect();
+        match db.complete_jobs(&ids).await {
+            Ok(_) => {
+                for done in &batch {
+                    metrics::counter!("haat_jobs_completed_total", "kind" => done.kind)
+                        .increment(1);
+                    tracing::info!(job.id = %done.id, job.kind = done.kind, duration_ms = done.duration_ms, "job done");
+                }
+                metrics::histogram!("haat_jobs_completion_batch_size").record(ids.len() as f64);
             }
             Err(error) => tracing::warn!(
-                duration_ms,
+                jobs = ids.len(),
                 error.chain = %chain(&error),
-                "job succeeded but marking it done failed; it runs again when its lease expires"
+                "jobs succeeded but marking them done failed; they run again when their lease expires"
             ),
         }
+        batch.clear();
     }
 }
 
