@@ -340,6 +340,16 @@ struct LockedProduct {
     active: bool,
 }
 
+/// Starts the checkout transaction with generic plans for its prepared statements.
+/// Left to itself, PostgreSQL re-plans these statements on every execution (their
+/// array parameters make the generic plan look costlier than the custom ones, so the
+/// plan cache keeps choosing custom plans), and that planning was about a third of
+/// PostgreSQL's CPU per order (profiled with `perf`, docs/BENCHMARKS.md). Every
+/// statement here reaches rows by primary key or a unique key, where the generic plan
+/// is the custom plan. `SET LOCAL` ends with the transaction, so other queries on the
+/// same connection are untouched, and it works through PgBouncer in transaction mode.
+const CHECKOUT_BEGIN: &str = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan";
+
 /// A row of the claim-and-lock statement: whether the key was ours, and one locked
 /// product (absent when none matched or the key was not ours).
 #[derive(sqlx::FromRow)]
@@ -493,7 +503,8 @@ impl Db {
         key: &OrderRequestKey,
         notify: &OrderNotification,
     ) -> Result<Created<OrderRecord>> {
-        let mut tx = self.pool.begin().await?;
+        // Generic plans: see `CHECKOUT_BEGIN`.
+        let mut tx = self.pool.begin_with(CHECKOUT_BEGIN).await?;
         let order_id = OrderId::new();
 
         // 1 + 2 in one round trip: claim the idempotency key, then (only if it was ours)
