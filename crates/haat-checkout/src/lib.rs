@@ -49,6 +49,7 @@ pub struct CheckoutConfig {
 
 struct Inner {
     db: Db,
+    media: haat_media::MediaStore,
     config: CheckoutConfig,
 }
 
@@ -57,8 +58,12 @@ struct Inner {
 pub struct CheckoutState(Arc<Inner>);
 
 impl CheckoutState {
-    pub fn new(db: Db, config: CheckoutConfig) -> CheckoutState {
-        CheckoutState(Arc::new(Inner { db, config }))
+    pub fn new(db: Db, media: haat_media::MediaStore, config: CheckoutConfig) -> CheckoutState {
+        CheckoutState(Arc::new(Inner { db, media, config }))
+    }
+
+    fn media(&self) -> &haat_media::MediaStore {
+        &self.0.media
     }
 
     fn db(&self) -> &Db {

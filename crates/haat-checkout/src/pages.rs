@@ -290,6 +290,22 @@ pub(crate) async fn payments_of(
         .collect())
 }
 
+/// The store's smallest JPEG logo for the invoice; the invoice goes without it if the
+/// media store does not answer within a second.
+async fn logo_jpeg(state: &CheckoutState, store: &haat_db::ShopStore) -> Option<Vec<u8>> {
+    let (hash, width) = (store.logo_hash.as_deref()?, store.logo_width?);
+    state
+        .media()
+        .variant_for_embedding(
+            hash,
+            u32::try_from(width).ok()?,
+            haat_media::VariantFormat::Jpeg,
+            std::time::Duration::from_secs(1),
+        )
+        .await
+        .map(|bytes| bytes.to_vec())
+}
+
 /// `GET /{slug}/o/{token}/invoice.pdf`: rendered on the blocking pool.
 pub(crate) async fn invoice(
     State(state): State<CheckoutState>,
@@ -302,7 +318,8 @@ pub(crate) async fn invoice(
         }
         Err(error) => return error_page(&error, &slug),
     };
-    let invoice = haat_invoice::Invoice::from_order(&store, &order);
+    let mut invoice = haat_invoice::Invoice::from_order(&store, &order);
+    invoice.logo_jpeg = logo_jpeg(&state, &store).await;
     let number = order.number.get();
     match tokio::task::spawn_blocking(move || haat_invoice::render(&invoice)).await {
         Ok(Ok(pdf)) => {

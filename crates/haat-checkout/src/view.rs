@@ -55,10 +55,14 @@ impl StoreBar {
                 .next()
                 .map(|c| c.to_uppercase().collect())
                 .unwrap_or_else(|| "•".to_owned()),
-            logo: store
-                .logo_hash
-                .as_deref()
-                .map(|hash| urls::image_url(&state.config().media_base_url, hash, 160, "webp")),
+            // The smallest variant: 160 px, or the upload's own width if it was smaller.
+            logo: store.logo_hash.as_deref().map(|hash| {
+                let width = store
+                    .logo_width
+                    .and_then(|w| u32::try_from(w).ok())
+                    .unwrap_or(160);
+                urls::image_url(&state.config().media_base_url, hash, width, "webp")
+            }),
         }
     }
 }

@@ -128,6 +128,8 @@ pub struct ShopStore {
     pub tax_rate_bps: Option<i32>,
     pub accent_colour: String,
     pub logo_hash: Option<String>,
+    /// The logo's smallest variant width (160 px, or less for a smaller upload).
+    pub logo_width: Option<i32>,
     /// The seller's sign-in phone (E.164): where new-order notifications go.
     pub seller_phone: String,
 }
@@ -391,7 +393,8 @@ struct LockedDiscount {
 
 const SHOP_STORE_COLUMNS: &str = "s.id, s.seller_id, s.slug, s.name, s.currency, s.upi_id,
     s.delivery_fee_minor, s.pickup_enabled, s.whatsapp, s.address, s.gstin, s.tax_rate_bps,
-    s.accent_colour, i.hash AS logo_hash, se.phone AS seller_phone";
+    s.accent_colour, i.hash AS logo_hash,
+    (SELECT min(w) FROM unnest(i.variant_widths) AS w) AS logo_width, se.phone AS seller_phone";
 
 #[derive(sqlx::FromRow)]
 struct ShopStoreRow {
@@ -409,6 +412,7 @@ struct ShopStoreRow {
     tax_rate_bps: Option<i32>,
     accent_colour: String,
     logo_hash: Option<String>,
+    logo_width: Option<i32>,
     seller_phone: String,
 }
 
@@ -429,6 +433,7 @@ impl From<ShopStoreRow> for ShopStore {
             tax_rate_bps: row.tax_rate_bps,
             accent_colour: row.accent_colour,
             logo_hash: row.logo_hash,
+            logo_width: row.logo_width,
             seller_phone: row.seller_phone,
         }
     }

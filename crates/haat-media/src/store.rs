@@ -170,6 +170,33 @@ impl MediaStore {
         }))
     }
 
+    /// The bytes of one variant for embedding in a document (an invoice's logo), or
+    /// `None` when it is missing, the store fails, or it takes longer than `limit`:
+    /// the document is made without it rather than failing. Failures are logged and
+    /// counted in `haat_media_embed_failures_total`.
+    pub async fn variant_for_embedding(
+        &self,
+        hash: &str,
+        width: u32,
+        format: crate::VariantFormat,
+        limit: std::time::Duration,
+    ) -> Option<Bytes> {
+        let key = crate::variant_key(hash, width, format);
+        let reason = match tokio::time::timeout(limit, self.get(&key)).await {
+            Ok(Ok(Some(object))) => return Some(object.bytes),
+            Ok(Ok(None)) => "missing",
+            Ok(Err(_)) => "error",
+            Err(_) => "timeout",
+        };
+        metrics::counter!("haat_media_embed_failures_total", "reason" => reason).increment(1);
+        tracing::warn!(
+            media.key = key.as_str(),
+            reason,
+            "variant left out of a document"
+        );
+        None
+    }
+
     fn attributes_for(&self, key: &MediaKey) -> Attributes {
         if !self.write_attributes {
             return Attributes::new();

@@ -188,7 +188,7 @@ pub fn build_router(
     if role.serves_storefront() {
         let storefront = StorefrontState {
             catalog: Arc::new(DbCatalog::new(db.clone())),
-            media,
+            media: media.clone(),
             config: StorefrontConfig {
                 public_url: config.public_url(),
                 media_base_url: config.media_base_url(),
@@ -198,6 +198,7 @@ pub fn build_router(
         router = router.merge(haat_storefront::router(storefront));
         let checkout = CheckoutState::new(
             db.clone(),
+            media.clone(),
             CheckoutConfig {
                 public_url: config.public_url(),
                 media_base_url: config.media_base_url(),

@@ -300,6 +300,7 @@ mod tests {
             tax_rate_bps: Some(1250),
             accent_colour: "#000000".into(),
             logo_hash: None,
+            logo_width: None,
             seller_phone: "+919812345678".into(),
         };
         let values = CheckoutValues::from_store(&store);

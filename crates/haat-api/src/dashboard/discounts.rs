@@ -488,6 +488,7 @@ mod tests {
             tax_rate_bps: None,
             accent_colour: "#000000".into(),
             logo_hash: None,
+            logo_width: None,
             seller_phone: "+919812345678".into(),
         }
     }

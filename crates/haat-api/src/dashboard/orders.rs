@@ -333,7 +333,7 @@ pub(crate) async fn invoice(
 ) -> PageResult {
     let store = shop(&state, &seller).await?;
     let order = load(&state, &store, &id).await?;
-    Ok(crate::routes::orders::invoice_response(&store, &order).await?)
+    Ok(crate::routes::orders::invoice_response(&state, &store, &order).await?)
 }
 
 /// `GET /dashboard/orders/export?from=YYYY-MM-DD&to=YYYY-MM-DD`

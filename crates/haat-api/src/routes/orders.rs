@@ -447,9 +447,26 @@ pub async fn mark_paid(
     Ok(Json(detail_body(&state, &store, &order).await?))
 }
 
-/// The order's PDF invoice, rendered on the blocking pool.
-pub(crate) async fn invoice_response(store: &ShopStore, order: &OrderRecord) -> Result<Response> {
-    let invoice = haat_invoice::Invoice::from_order(store, order);
+/// The order's PDF invoice, rendered on the blocking pool, with the store's smallest
+/// JPEG logo (left out if the media store does not answer within a second).
+pub(crate) async fn invoice_response(
+    state: &ApiState,
+    store: &ShopStore,
+    order: &OrderRecord,
+) -> Result<Response> {
+    let mut invoice = haat_invoice::Invoice::from_order(store, order);
+    if let (Some(hash), Some(width)) = (store.logo_hash.as_deref(), store.logo_width) {
+        invoice.logo_jpeg = state
+            .media()
+            .variant_for_embedding(
+                hash,
+                u32::try_from(width).unwrap_or(160),
+                haat_media::VariantFormat::Jpeg,
+                std::time::Duration::from_secs(1),
+            )
+            .await
+            .map(|bytes| bytes.to_vec());
+    }
     let number = order.number.get();
     let pdf = tokio::task::spawn_blocking(move || haat_invoice::render(&invoice))
         .await
@@ -480,7 +497,7 @@ pub async fn invoice(
 ) -> Result<Response> {
     let store = owned_store(&state, &seller, &store).await?;
     let order = state.db().order(store.id, parse_order_id(&order)?).await?;
-    invoice_response(&store, &order).await
+    invoice_response(&state, &store, &order).await
 }
 
 #[derive(Deserialize)]

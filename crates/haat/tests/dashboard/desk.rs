@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::browser::{attribute_after, first_product_id, Browser};
+use crate::browser::{attribute_after, first_product_id, photo, Browser};
 use crate::support::TestApp;
 
 /// A signed-in seller with a store and one product: (slug, product id).
@@ -66,6 +66,19 @@ async fn the_order_desk_moves_an_order_from_the_phone() {
     let app = TestApp::spawn().await;
     let mut seller = Browser::new(&app);
     let (slug, product) = seller_with_product(&mut seller, "Dosa Corner").await;
+    // A logo, for the invoice.
+    seller.get("/dashboard/settings").await;
+    let form = seller
+        .multipart_form(&[
+            ("name", "Dosa Corner"),
+            ("description", ""),
+            ("whatsapp", ""),
+            ("accent_colour", "#0f766e"),
+            ("currency", "INR"),
+        ])
+        .part("image", photo(crate::support::jpeg(400, 300), "image/jpeg"));
+    let page = seller.post_multipart("/dashboard/settings", form).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
 
     let page = seller.get("/dashboard/orders").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -149,6 +162,18 @@ async fn the_order_desk_moves_an_order_from_the_phone() {
     let invoice = seller.get(&format!("{path}/invoice.pdf")).await;
     assert_eq!(invoice.status, StatusCode::OK);
     assert_eq!(invoice.headers["content-type"], "application/pdf");
+    assert!(
+        invoice.html.contains("/DCTDecode"),
+        "the store's logo is on it"
+    );
+    let (status, shopper_copy) = app
+        .get_text(&format!("/{slug}/o/{token}/invoice.pdf"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        shopper_copy.contains("/DCTDecode"),
+        "on the shopper's copy too"
+    );
     let today = time::OffsetDateTime::now_utc().date();
     let export = seller
         .get(&format!(
