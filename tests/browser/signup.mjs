@@ -118,6 +118,51 @@ try {
   await shopper.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
   await shopper.screenshot({ path: `${artifacts}05-store.png`, fullPage: true });
 
+  // Back on the dashboard: take UPI, charge delivery, add a discount code — all from
+  // the phone, through the dashboard's own forms.
+  await page.goto(`${base}/dashboard`);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/dashboard/checkout"]')]);
+  await page.fill('input[name=upi_id]', 'not a upi id');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/dashboard/checkout"] button[type=submit]')]);
+  assert.ok(await page.isVisible('#upi_id-error'), 'a bad UPI id is explained next to the field');
+  await page.fill('input[name=upi_id]', 'meera@okhdfc');
+  await page.fill('input[name=delivery_fee]', '40');
+  await page.screenshot({ path: `${artifacts}06-payments-and-delivery.png`, fullPage: true });
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/dashboard/checkout"] button[type=submit]')]);
+  assert.ok((await page.content()).includes('Payments and delivery settings saved.'));
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/dashboard/discounts"]')]);
+  await page.fill('input[name=code]', 'CAKE10');
+  await page.fill('input[name=value]', '10');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/dashboard/discounts"] button[type=submit]')]);
+  assert.ok((await page.content()).includes('10% off'), 'the code is listed');
+  await page.screenshot({ path: `${artifacts}07-discount-codes.png`, fullPage: true });
+
+  // The shopper's checkout now offers UPI and takes the code.
+  await shopper.goto(storeUrl);
+  await shopper.locator('li.cell', { hasText: 'Eggless Chocolate Cake' }).locator('form[data-cart-add] button').click();
+  await shopper.waitForFunction(() => document.querySelector('[data-cart-count]')?.textContent === '1');
+  await shopper.goto(`${storeUrl}/cart`);
+  assert.equal(await shopper.locator('input[name=payment_method][value=upi]').count(), 1, 'UPI is offered');
+  assert.ok((await shopper.content()).includes('₹40'), 'the delivery fee is shown');
+  await shopper.fill('input[name=name]', 'Asha Verma');
+  await shopper.fill('input[name=phone]', '98765 43210');
+  await shopper.fill('textarea[name=address]', '4 Lake Road, Pune');
+  await shopper.fill('input[name=discount_code]', 'cake10');
+  await Promise.all([shopper.waitForNavigation(), shopper.click('#checkout button[type=submit]')]);
+  assert.match(shopper.url(), /\/o\/[0-9a-f]{32}/, 'the order status page');
+  // ₹450 − 10% + ₹40 delivery.
+  assert.ok((await shopper.content()).includes('₹445'), 'the code and the fee are in the total');
+
+  // The seller's order desk: the new order, accepted from the phone.
+  await Promise.all([page.waitForNavigation(), page.goto(`${base}/dashboard`)]);
+  await Promise.all([page.waitForNavigation(), page.click('header a[href="/dashboard/orders"]')]);
+  assert.ok((await page.content()).includes('Asha Verma'), 'the order is listed');
+  await page.screenshot({ path: `${artifacts}08-orders.png`, fullPage: true });
+  await Promise.all([page.waitForNavigation(), page.click('a.product[href^="/dashboard/orders/"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Accept order")')]);
+  assert.equal(await page.textContent('#order-status'), 'Accepted');
+  await page.screenshot({ path: `${artifacts}09-order-accepted.png`, fullPage: true });
+
   const result = { test: 'signup_to_live_store_link', elapsed_ms: elapsedMs, store_url: storeUrl };
   writeFileSync(`${artifacts}timing.json`, JSON.stringify(result) + '\n');
   console.log(JSON.stringify(result));
