@@ -197,43 +197,54 @@ impl Db {
         store: StoreId,
         patch: &CheckoutSettingsPatch,
     ) -> Result<()> {
-        let updated = sqlx::query(
-            "UPDATE stores SET
-                upi_id = CASE WHEN $3 THEN $4 ELSE upi_id END,
-                delivery_fee_minor = coalesce($5, delivery_fee_minor),
-                pickup_enabled = coalesce($6, pickup_enabled),
-                address = coalesce($7, address),
-                gstin = CASE WHEN $8 THEN $9 ELSE gstin END,
-                tax_rate_bps = CASE WHEN $10 THEN $11 ELSE tax_rate_bps END,
-                updated_at = now(), version = version + 1
-             WHERE id = $1 AND seller_id = $2",
-        )
-        .bind(store.as_uuid())
-        .bind(seller.as_uuid())
-        .bind(patch.upi_id.is_some())
-        .bind(
-            patch
-                .upi_id
-                .as_ref()
-                .and_then(|u| u.as_ref().map(|u| u.as_str().to_owned())),
-        )
-        .bind(patch.delivery_fee.map(|p| p.minor()))
-        .bind(patch.pickup_enabled)
-        .bind(patch.address.as_ref().map(|a| a.as_str()))
-        .bind(patch.gstin.is_some())
-        .bind(
-            patch
-                .gstin
-                .as_ref()
-                .and_then(|g| g.as_ref().map(|g| g.as_str().to_owned())),
-        )
-        .bind(patch.tax_rate.is_some())
-        .bind(patch.tax_rate.and_then(|t| t.map(|t| t.bps())))
-        .execute(&self.pool)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(DbError::NotFound);
-        }
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        update_checkout_row(&mut conn, seller, store, patch).await
     }
+}
+
+/// The checkout settings' UPDATE, on a connection or inside a caller's transaction.
+pub(crate) async fn update_checkout_row(
+    conn: &mut sqlx::PgConnection,
+    seller: SellerId,
+    store: StoreId,
+    patch: &CheckoutSettingsPatch,
+) -> Result<()> {
+    let updated = sqlx::query(
+        "UPDATE stores SET
+            upi_id = CASE WHEN $3 THEN $4 ELSE upi_id END,
+            delivery_fee_minor = coalesce($5, delivery_fee_minor),
+            pickup_enabled = coalesce($6, pickup_enabled),
+            address = coalesce($7, address),
+            gstin = CASE WHEN $8 THEN $9 ELSE gstin END,
+            tax_rate_bps = CASE WHEN $10 THEN $11 ELSE tax_rate_bps END,
+            updated_at = now(), version = version + 1
+         WHERE id = $1 AND seller_id = $2",
+    )
+    .bind(store.as_uuid())
+    .bind(seller.as_uuid())
+    .bind(patch.upi_id.is_some())
+    .bind(
+        patch
+            .upi_id
+            .as_ref()
+            .and_then(|u| u.as_ref().map(|u| u.as_str().to_owned())),
+    )
+    .bind(patch.delivery_fee.map(|p| p.minor()))
+    .bind(patch.pickup_enabled)
+    .bind(patch.address.as_ref().map(|a| a.as_str()))
+    .bind(patch.gstin.is_some())
+    .bind(
+        patch
+            .gstin
+            .as_ref()
+            .and_then(|g| g.as_ref().map(|g| g.as_str().to_owned())),
+    )
+    .bind(patch.tax_rate.is_some())
+    .bind(patch.tax_rate.and_then(|t| t.map(|t| t.bps())))
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
 }

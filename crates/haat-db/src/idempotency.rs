@@ -81,4 +81,36 @@ impl Db {
         tx.commit().await?;
         Ok(Created::Replayed(record))
     }
+
+    /// Forgets idempotency keys older than their retention: product creation keys
+    /// after `products`, checkout keys (API keys and form tokens) after `orders`. A
+    /// retry older than that is treated as a new request. At most `limit` rows of each
+    /// per call; returns how many of each went.
+    pub async fn delete_old_idempotency_keys(
+        &self,
+        products: std::time::Duration,
+        orders: std::time::Duration,
+        limit: i64,
+    ) -> Result<(u64, u64)> {
+        let seconds = |d: std::time::Duration| d.as_secs_f64();
+        let products = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE (seller_id, key) IN (
+                 SELECT seller_id, key FROM idempotency_keys
+                 WHERE created_at < now() - make_interval(secs => $1) LIMIT $2)",
+        )
+        .bind(seconds(products))
+        .bind(limit.max(0))
+        .execute(&self.pool)
+        .await?;
+        let orders = sqlx::query(
+            "DELETE FROM order_requests WHERE (store_id, key) IN (
+                 SELECT store_id, key FROM order_requests
+                 WHERE created_at < now() - make_interval(secs => $1) LIMIT $2)",
+        )
+        .bind(seconds(orders))
+        .bind(limit.max(0))
+        .execute(&self.pool)
+        .await?;
+        Ok((products.rows_affected(), orders.rows_affected()))
+    }
 }

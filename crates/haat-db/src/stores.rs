@@ -176,34 +176,25 @@ impl Db {
         store: StoreId,
         patch: &StorePatch,
     ) -> Result<StoreRecord> {
-        let whatsapp = patch
-            .whatsapp
-            .as_ref()
-            .map(|phone| phone.as_ref().map(|p| p.as_e164().to_owned()));
-        let updated = sqlx::query(
-            "UPDATE stores SET
-                name = coalesce($3, name),
-                description = coalesce($4, description),
-                whatsapp = CASE WHEN $5 THEN $6 ELSE whatsapp END,
-                accent_colour = coalesce($7, accent_colour),
-                currency = coalesce($8, currency),
-                updated_at = now(),
-                version = version + 1
-             WHERE id = $1 AND seller_id = $2",
-        )
-        .bind(store.as_uuid())
-        .bind(seller.as_uuid())
-        .bind(patch.name.as_ref().map(|n| n.as_str()))
-        .bind(patch.description.as_ref().map(|d| d.as_str()))
-        .bind(whatsapp.is_some())
-        .bind(whatsapp.flatten())
-        .bind(patch.accent_colour.as_ref().map(|c| c.as_str()))
-        .bind(patch.currency.map(|c| c.code()))
-        .execute(&self.pool)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(DbError::NotFound);
-        }
+        let mut conn = self.pool.acquire().await?;
+        update_store_row(&mut conn, seller, store, patch).await?;
+        drop(conn);
+        self.store_for_seller(seller, store).await
+    }
+
+    /// A store's profile and its checkout settings in one transaction (`PATCH
+    /// /api/v1/stores/{id}` carries both): both are written or neither is.
+    pub async fn update_store_and_checkout(
+        &self,
+        seller: SellerId,
+        store: StoreId,
+        patch: &StorePatch,
+        checkout: &crate::CheckoutSettingsPatch,
+    ) -> Result<StoreRecord> {
+        let mut tx = self.pool.begin().await?;
+        update_store_row(&mut tx, seller, store, patch).await?;
+        crate::discounts::update_checkout_row(&mut tx, seller, store, checkout).await?;
+        tx.commit().await?;
         self.store_for_seller(seller, store).await
     }
 
@@ -265,6 +256,44 @@ fn next_free_suffix<'a>(base: &str, taken: impl Iterator<Item = &'a str>) -> Opt
         }
     }
     bare_taken.then_some(highest.saturating_add(1))
+}
+
+/// The profile's UPDATE, on a connection or inside a caller's transaction.
+pub(crate) async fn update_store_row(
+    conn: &mut sqlx::PgConnection,
+    seller: SellerId,
+    store: StoreId,
+    patch: &StorePatch,
+) -> Result<()> {
+    let whatsapp = patch
+        .whatsapp
+        .as_ref()
+        .map(|phone| phone.as_ref().map(|p| p.as_e164().to_owned()));
+    let updated = sqlx::query(
+        "UPDATE stores SET
+            name = coalesce($3, name),
+            description = coalesce($4, description),
+            whatsapp = CASE WHEN $5 THEN $6 ELSE whatsapp END,
+            accent_colour = coalesce($7, accent_colour),
+            currency = coalesce($8, currency),
+            updated_at = now(),
+            version = version + 1
+         WHERE id = $1 AND seller_id = $2",
+    )
+    .bind(store.as_uuid())
+    .bind(seller.as_uuid())
+    .bind(patch.name.as_ref().map(|n| n.as_str()))
+    .bind(patch.description.as_ref().map(|d| d.as_str()))
+    .bind(whatsapp.is_some())
+    .bind(whatsapp.flatten())
+    .bind(patch.accent_colour.as_ref().map(|c| c.as_str()))
+    .bind(patch.currency.map(|c| c.code()))
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -425,3 +425,43 @@ async fn retries_of_one_key_racing_other_shoppers_make_one_order_and_no_deadlock
     // Barfi: 1 + 20 × 2 sold; ladoo the same.
     assert_eq!(stocks, [(Some(959),), (Some(959),)]);
 }
+
+#[tokio::test]
+async fn old_checkout_keys_are_forgotten_and_recent_ones_kept() {
+    let db = db().await;
+    let store = store(&db, "9000000010").await;
+    let item = product(&db, &store, "Kaju katli", 40_000, None).await;
+    for text in ["old", "recent"] {
+        db.place_order(&store, &order(&[(item, 1)]), &key(text), &notify())
+            .await
+            .unwrap();
+    }
+    sqlx::query(
+        "UPDATE order_requests SET created_at = now() - interval '31 days' WHERE key = 'old'",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let (_, orders) = db
+        .delete_old_idempotency_keys(7 * day, 30 * day, 100)
+        .await
+        .unwrap();
+    assert_eq!(orders, 1);
+    let keys: Vec<(String,)> = sqlx::query_as("SELECT key FROM order_requests")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(keys, [("recent".to_owned(),)]);
+    // The recent key still replays; the orders themselves are untouched.
+    let again = db
+        .place_order(&store, &order(&[(item, 1)]), &key("recent"), &notify())
+        .await
+        .unwrap();
+    assert!(again.is_replay());
+    let (orders,): (i64,) = sqlx::query_as("SELECT count(*) FROM orders")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(orders, 2);
+}

@@ -4,7 +4,8 @@
 //! - every 30 s: re-apply payment webhooks that were stored but never applied (the
 //!   process died between storing and applying; `docs/payments.md`);
 //! - every 10 min: delete expired carts, jobs finished more than a week ago, and settled
-//!   payment webhook deliveries older than 180 days (`docs/payments.md`).
+//!   payment webhook deliveries older than 180 days (`docs/payments.md`), product
+//!   idempotency keys older than 7 days and checkout keys older than 30 days (ADR 0008).
 //!
 //! Each round has a timeout, logs what it did, and counts failures in
 //! `haat_maintenance_failures_total{task}`; a failing task never stops the others.
@@ -23,6 +24,11 @@ const JOB_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Raw webhook bodies are evidence in a payment dispute; UPI and card dispute windows
 /// run up to 120 days, so they are kept half a year.
 const WEBHOOK_RETENTION: Duration = Duration::from_secs(180 * 24 * 3600);
+/// A client retries a product creation within minutes; a week is generous.
+const PRODUCT_KEY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// A checkout form may be resubmitted from a tab left open for days; orders are money,
+/// so their keys are kept a month.
+const ORDER_KEY_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Runs until `shutdown` resolves.
 pub async fn run(db: Db, shutdown: impl Future<Output = ()>) {
@@ -40,6 +46,11 @@ pub async fn run(db: Db, shutdown: impl Future<Output = ()>) {
             _ = carts.tick() => {
                 round("expired_carts", db.delete_expired_carts(10_000)).await;
                 round("finished_jobs", db.delete_finished_jobs(JOB_RETENTION, 10_000)).await;
+                round(
+                    "idempotency_keys",
+                    db.delete_old_idempotency_keys(PRODUCT_KEY_RETENTION, ORDER_KEY_RETENTION, 10_000),
+                )
+                .await;
                 round(
                     "settled_webhooks",
                     db.delete_settled_webhooks(WEBHOOK_RETENTION, 10_000),

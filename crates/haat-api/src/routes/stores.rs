@@ -85,14 +85,10 @@ pub async fn update(
         &body.gstin,
         &body.tax_rate_percent,
     )?;
-    // Both parts validated before either is written.
+    // Both parts validated, then written in one transaction.
     let store = state
         .db()
-        .update_store(seller.seller.id, store_id, &patch)
-        .await?;
-    state
-        .db()
-        .update_checkout_settings(seller.seller.id, store_id, &checkout)
+        .update_store_and_checkout(seller.seller.id, store_id, &patch, &checkout)
         .await?;
     tracing::info!(store.id = %store.id, "store updated");
     let mut body = state.store_body(&store);
