@@ -17,7 +17,7 @@ use http::StatusCode;
 
 use crate::dashboard::csrf::CsrfToken;
 use crate::dashboard::form::{self, csrf_ok, text, FieldErrors, Fields};
-use crate::dashboard::home::require_store;
+use crate::dashboard::home::require_shop_store;
 use crate::dashboard::page::{self, PageResult, EXPIRED_FORM};
 use crate::dashboard::session::DashboardSeller;
 use crate::dashboard::views::Layout;
@@ -106,18 +106,13 @@ fn checkout_page(
     page::render(status, &view, Some(csrf))
 }
 
-async fn shop(state: &ApiState, seller: &DashboardSeller) -> Result<ShopStore, page::PageError> {
-    let store = require_store(state, seller).await?;
-    Ok(state.db().shop_store_by_id(store.id).await?)
-}
-
 /// `GET /dashboard/checkout`
 pub(crate) async fn show(
     State(state): State<ApiState>,
     csrf: CsrfToken,
     seller: DashboardSeller,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let values = CheckoutValues::from_store(&store);
     Ok(checkout_page(
         &csrf,
@@ -136,7 +131,7 @@ pub(crate) async fn save(
     seller: DashboardSeller,
     form: Result<Form<Fields>, FormRejection>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let fields = form::urlencoded(form)?;
     let values = CheckoutValues::from_fields(&fields);
     if !csrf_ok(&csrf, &fields) {

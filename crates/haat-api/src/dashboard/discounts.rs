@@ -19,7 +19,7 @@ use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
 use crate::dashboard::csrf::CsrfToken;
 use crate::dashboard::form::{self, csrf_ok, text, FieldErrors, Fields};
-use crate::dashboard::home::require_store;
+use crate::dashboard::home::require_shop_store;
 use crate::dashboard::page::{self, PageResult, EXPIRED_FORM};
 use crate::dashboard::session::DashboardSeller;
 use crate::dashboard::views::Layout;
@@ -152,11 +152,6 @@ pub(crate) struct DiscountsPage {
     pub currency_symbol: &'static str,
 }
 
-async fn shop(state: &ApiState, seller: &DashboardSeller) -> Result<ShopStore, page::PageError> {
-    let store = require_store(state, seller).await?;
-    Ok(state.db().shop_store_by_id(store.id).await?)
-}
-
 struct Shown {
     status: StatusCode,
     values: DiscountValues,
@@ -220,7 +215,7 @@ pub(crate) async fn list(
     seller: DashboardSeller,
     axum::extract::Query(query): axum::extract::Query<DoneQuery>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let shown = Shown::fresh(notice(query.done.as_deref()));
     discounts_page(&state, &csrf, &store, shown).await
 }
@@ -232,7 +227,7 @@ pub(crate) async fn create(
     seller: DashboardSeller,
     form: Result<Form<Fields>, FormRejection>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let fields = form::urlencoded(form)?;
     let values = DiscountValues::from_fields(&fields);
     if !csrf_ok(&csrf, &fields) {
@@ -300,7 +295,7 @@ pub(crate) async fn act(
     Path(id): Path<String>,
     form: Result<Form<Fields>, FormRejection>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let id = DiscountId::parse(&id).map_err(|_| ApiError::not_found("discount"))?;
     let fields = form::urlencoded(form)?;
     if !csrf_ok(&csrf, &fields) {

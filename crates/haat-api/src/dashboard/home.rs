@@ -152,6 +152,16 @@ pub(crate) async fn require_store(
         .ok_or_else(|| PageError::from(page::see_other("/dashboard")))
 }
 
+/// The signed-in seller's store with its checkout settings (order desk, payments &
+/// delivery, discount codes).
+pub(crate) async fn require_shop_store(
+    state: &ApiState,
+    seller: &DashboardSeller,
+) -> Result<haat_db::ShopStore, PageError> {
+    let store = require_store(state, seller).await?;
+    Ok(state.db().shop_store_by_id(store.id).await?)
+}
+
 fn setup_page(
     csrf: &CsrfToken,
     status: StatusCode,

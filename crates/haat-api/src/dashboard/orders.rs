@@ -13,7 +13,7 @@ use http::StatusCode;
 
 use crate::dashboard::csrf::CsrfToken;
 use crate::dashboard::form::{self, csrf_ok, Fields};
-use crate::dashboard::home::require_store;
+use crate::dashboard::home::require_shop_store;
 use crate::dashboard::page::{self, PageResult, EXPIRED_FORM};
 use crate::dashboard::session::DashboardSeller;
 use crate::dashboard::views::Layout;
@@ -89,18 +89,13 @@ fn when(at: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-async fn shop(state: &ApiState, seller: &DashboardSeller) -> Result<ShopStore, page::PageError> {
-    let store = require_store(state, seller).await?;
-    Ok(state.db().shop_store_by_id(store.id).await?)
-}
-
 /// `GET /dashboard/orders`
 pub(crate) async fn list(
     State(state): State<ApiState>,
     seller: DashboardSeller,
     Query(query): Query<ListQuery>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let filter = parse_filter(&query)?;
     let page = list_page(&state, &store, &filter).await?;
     let current = query.status.clone().unwrap_or_default();
@@ -261,7 +256,7 @@ pub(crate) async fn show(
     seller: DashboardSeller,
     Path(id): Path<String>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let order = load(&state, &store, &id).await?;
     let view = order_view(&state, &csrf, &store, &order, None);
     Ok(page::render(StatusCode::OK, &view, Some(&csrf)))
@@ -276,7 +271,7 @@ pub(crate) async fn act(
     Path(id): Path<String>,
     form: Result<Form<Fields>, FormRejection>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let order = load(&state, &store, &id).await?;
     let fields = form::urlencoded(form)?;
     if !csrf_ok(&csrf, &fields) {
@@ -331,7 +326,7 @@ pub(crate) async fn invoice(
     seller: DashboardSeller,
     Path(id): Path<String>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     let order = load(&state, &store, &id).await?;
     Ok(crate::routes::orders::invoice_response(&state, &store, &order).await?)
 }
@@ -342,6 +337,6 @@ pub(crate) async fn export(
     seller: DashboardSeller,
     Query(query): Query<ExportQuery>,
 ) -> PageResult {
-    let store = shop(&state, &seller).await?;
+    let store = require_shop_store(&state, &seller).await?;
     Ok(export_csv(&state, &store, &query).await?)
 }
