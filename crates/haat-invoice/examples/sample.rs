@@ -11,7 +11,7 @@ const NAMES: [&str; 6] = [
     "Butter cookies",
     "Assorted dry-fruit laddoo gift box with hand-painted wooden tray, 24 pieces",
     "Mango cheesecake jar",
-    "Sourdough loaf",
+    "दाल मखनी (रवि कुमार की पसंद) क्षत्रिय",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

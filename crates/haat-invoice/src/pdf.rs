@@ -50,14 +50,22 @@ fn draw(surface: &mut Surface<'_>, op: &Op, fonts: &Fonts, logo: Option<&Image>)
             colour,
         } => {
             surface.set_fill(Some(fill(*colour)));
-            surface.draw_glyphs(
-                Point::from_xy(*x, *baseline),
-                &run.glyphs,
-                fonts.get(*weight).pdf.clone(),
-                &run.text,
-                *size,
-                false,
-            );
+            let typeface = fonts.get(*weight);
+            let mut left = *x;
+            for segment in &run.segments {
+                let Some(text) = run.text.get(segment.range.clone()) else {
+                    continue;
+                };
+                surface.draw_glyphs(
+                    Point::from_xy(left, *baseline),
+                    &segment.glyphs,
+                    typeface.face(segment.face).pdf.clone(),
+                    text,
+                    *size,
+                    false,
+                );
+                left += segment.width(*size);
+            }
         }
         Op::Rect {
             x,

@@ -1,5 +1,9 @@
-//! The invoice's fonts and single lines of text: cleaning input down to what the font
+//! The invoice's fonts and single lines of text: cleaning input down to what the fonts
 //! can draw, shaping, measuring, cutting to a width with an ellipsis, wrapping.
+//!
+//! Each weight has two faces: DejaVu Sans (Latin, ₹, most symbols) and Noto Sans
+//! Devanagari (Hindi, Marathi, Nepali…). A line is cut into segments, each shaped with
+//! the first face that has its characters, and drawn one after the other.
 //!
 //! Widths come from the same shaping that produces the glyphs krilla draws, so a number
 //! right-aligned here ends exactly at its column edge.
@@ -13,11 +17,13 @@ use crate::InvoiceError;
 
 static REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+static DEVANAGARI_REGULAR_TTF: &[u8] = include_bytes!("../fonts/NotoSansDevanagari-Regular.ttf");
+static DEVANAGARI_BOLD_TTF: &[u8] = include_bytes!("../fonts/NotoSansDevanagari-Bold.ttf");
 
 /// The most characters of one field that are looked at. No field has room for more on
 /// the page, and it bounds the work a megabyte-long product name can cause.
 const MAX_FIELD_CHARS: usize = 600;
-/// Stands in for every character the font has no glyph for (Devanagari, emoji, …).
+/// Stands in for every character no face has a glyph for (emoji, other scripts, …).
 const MISSING: char = '?';
 const ELLIPSIS: &str = "…";
 
@@ -48,28 +54,78 @@ pub(crate) fn fonts() -> Result<&'static Fonts, InvoiceError> {
     FONTS
         .get_or_init(|| {
             Some(Fonts {
-                regular: Typeface::load(REGULAR_TTF)?,
-                bold: Typeface::load(BOLD_TTF)?,
+                regular: Typeface {
+                    faces: [
+                        Face::load(REGULAR_TTF)?,
+                        Face::load(DEVANAGARI_REGULAR_TTF)?,
+                    ],
+                },
+                bold: Typeface {
+                    faces: [Face::load(BOLD_TTF)?, Face::load(DEVANAGARI_BOLD_TTF)?],
+                },
             })
         })
         .as_ref()
         .ok_or(InvoiceError::Font)
 }
 
-/// One font: krilla's handle for embedding, rustybuzz's for shaping.
+/// One weight: its faces in order of preference (the first one also draws `MISSING`).
 pub(crate) struct Typeface {
+    faces: [Face; 2],
+}
+
+/// One font file: krilla's handle for embedding, rustybuzz's for shaping.
+pub(crate) struct Face {
     pub(crate) pdf: Font,
     shaper: rustybuzz::Face<'static>,
     units_per_em: f32,
 }
 
-/// Shaped text on one line, ready to draw.
+impl Face {
+    fn load(bytes: &'static [u8]) -> Option<Face> {
+        let shaper = rustybuzz::Face::from_slice(bytes, 0)?;
+        let units_per_em = shaper.units_per_em() as f32;
+        if units_per_em <= 0.0 {
+            return None;
+        }
+        Some(Face {
+            pdf: Font::new(bytes.into(), 0)?,
+            shaper,
+            units_per_em,
+        })
+    }
+
+    fn has_glyph(&self, character: char) -> bool {
+        self.shaper
+            .glyph_index(character)
+            .is_some_and(|glyph| glyph.0 != 0)
+    }
+}
+
+/// Shaped text on one line, ready to draw: its segments, one after the other.
 #[derive(Clone, Debug)]
 pub(crate) struct Run {
     pub(crate) text: String,
-    pub(crate) glyphs: Vec<KrillaGlyph>,
+    pub(crate) segments: Vec<Segment>,
     /// Advance width in ems of the font size.
     width_em: f32,
+}
+
+/// A stretch of a run shaped with one face.
+#[derive(Clone, Debug)]
+pub(crate) struct Segment {
+    /// Index into the typeface's faces.
+    pub(crate) face: usize,
+    /// The bytes of the run's text it draws; glyph clusters are relative to them.
+    pub(crate) range: Range<usize>,
+    pub(crate) glyphs: Vec<KrillaGlyph>,
+    width_em: f32,
+}
+
+impl Segment {
+    pub(crate) fn width(&self, size: f32) -> f32 {
+        self.width_em * size
+    }
 }
 
 impl Run {
@@ -78,22 +134,20 @@ impl Run {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.glyphs.is_empty()
+        self.segments
+            .iter()
+            .all(|segment| segment.glyphs.is_empty())
     }
 }
 
 impl Typeface {
-    fn load(bytes: &'static [u8]) -> Option<Typeface> {
-        let shaper = rustybuzz::Face::from_slice(bytes, 0)?;
-        let units_per_em = shaper.units_per_em() as f32;
-        if units_per_em <= 0.0 {
-            return None;
-        }
-        Some(Typeface {
-            pdf: Font::new(bytes.into(), 0)?,
-            shaper,
-            units_per_em,
-        })
+    pub(crate) fn face(&self, index: usize) -> &Face {
+        &self.faces[index.min(self.faces.len() - 1)]
+    }
+
+    /// The first face that can draw `character`.
+    fn face_for(&self, character: char) -> Option<usize> {
+        self.faces.iter().position(|face| face.has_glyph(character))
     }
 
     /// `text` on one line, whatever its width.
@@ -162,7 +216,7 @@ impl Typeface {
                 clean.push(' ');
                 pending_space = false;
             }
-            clean.push(if self.has_glyph(character) {
+            clean.push(if self.face_for(character).is_some() {
                 character
             } else {
                 MISSING
@@ -171,44 +225,66 @@ impl Typeface {
         clean
     }
 
-    fn has_glyph(&self, character: char) -> bool {
-        self.shaper
-            .glyph_index(character)
-            .is_some_and(|glyph| glyph.0 != 0)
+    /// Clean text shaped segment by segment. A character goes to the first face that
+    /// has it; spaces, digits and punctuation stay with the segment they are in when
+    /// its face has them, so "दाल मखनी" is one Devanagari segment.
+    fn shape(&self, text: String) -> Run {
+        let mut segments = Vec::new();
+        let mut start = 0;
+        let mut current: Option<usize> = None;
+        for (offset, character) in text.char_indices() {
+            let Some(face) = self.face_for(character) else {
+                continue;
+            };
+            match current {
+                Some(previous) if self.faces[previous].has_glyph(character) => {}
+                Some(previous) => {
+                    segments.push(self.shape_segment(&text, start..offset, previous));
+                    start = offset;
+                    current = Some(face);
+                }
+                None => current = Some(face),
+            }
+        }
+        if let Some(face) = current {
+            segments.push(self.shape_segment(&text, start..text.len(), face));
+        }
+        let width_em = segments.iter().map(|segment| segment.width_em).sum();
+        Run {
+            text,
+            segments,
+            width_em,
+        }
     }
 
-    fn shape(&self, text: String) -> Run {
-        if text.is_empty() {
-            return Run {
-                text,
-                glyphs: Vec::new(),
-                width_em: 0.0,
-            };
-        }
+    fn shape_segment(&self, text: &str, range: Range<usize>, face_index: usize) -> Segment {
+        let face = &self.faces[face_index];
+        let piece = &text[range.clone()];
         let mut buffer = rustybuzz::UnicodeBuffer::new();
-        buffer.push_str(&text);
+        buffer.push_str(piece);
         buffer.set_direction(rustybuzz::Direction::LeftToRight);
         buffer.guess_segment_properties();
-        let output = rustybuzz::shape(&self.shaper, &[], buffer);
+        let output = rustybuzz::shape(&face.shaper, &[], buffer);
         let infos = output.glyph_infos();
         let positions = output.glyph_positions();
         let mut glyphs = Vec::with_capacity(infos.len());
         let mut width_em = 0.0;
         for (index, (info, position)) in infos.iter().zip(positions).enumerate() {
-            let x_advance = position.x_advance as f32 / self.units_per_em;
+            let x_advance = position.x_advance as f32 / face.units_per_em;
             width_em += x_advance;
             glyphs.push(KrillaGlyph::new(
                 GlyphId::new(info.glyph_id),
                 x_advance,
-                position.x_offset as f32 / self.units_per_em,
-                position.y_offset as f32 / self.units_per_em,
-                position.y_advance as f32 / self.units_per_em,
-                cluster_range(&text, infos, index),
+                position.x_offset as f32 / face.units_per_em,
+                position.y_offset as f32 / face.units_per_em,
+                position.y_advance as f32 / face.units_per_em,
+                cluster_range(piece, infos, index),
                 None,
             ));
         }
-        Run {
-            text,
+        Segment {
+            face: face_index,
+            range,
             glyphs,
             width_em,
         }
@@ -355,12 +431,39 @@ mod tests {
         };
         check("₹1,234.50", "₹1,234.50");
         check("Crème brûlée", "Crème brûlée");
-        check("दाल", "???");
+        check("दाल", "दाल");
+        check("👉 दाल", "? दाल");
         check("🎂 cake", "? cake");
         check("👍🏽", "??");
         check("  two\n\tlines  ", "two lines");
         check("\u{202E}evil", "evil");
         check("", "");
+    }
+
+    #[test]
+    fn devanagari_is_shaped_with_its_own_face() {
+        let run = regular().line("Dal दाल मखनी 2 kg");
+        let faces: Vec<usize> = run.segments.iter().map(|s| s.face).collect();
+        assert_eq!(faces, [0, 1, 0], "{run:?}");
+        let texts: Vec<&str> = run
+            .segments
+            .iter()
+            .map(|s| &run.text[s.range.clone()])
+            .collect();
+        assert_eq!(texts[0], "Dal ");
+        assert!(texts[1].starts_with("दाल मखनी"), "{texts:?}");
+        assert!(texts[2].ends_with("kg"), "{texts:?}");
+        assert_eq!(texts.concat(), run.text, "the segments cover the text");
+        assert!(run
+            .segments
+            .iter()
+            .all(|s| !s.glyphs.is_empty() && s.width(10.0) > 0.0));
+        let total: f32 = run.segments.iter().map(|s| s.width(10.0)).sum();
+        assert!((total - run.width(10.0)).abs() < 0.001);
+        // The conjunct "क्ष" shapes into fewer glyphs than its three characters.
+        let conjunct = regular().line("क्ष");
+        assert_eq!(conjunct.segments.len(), 1);
+        assert!(conjunct.segments[0].glyphs.len() < 3, "{conjunct:?}");
     }
 
     #[test]
