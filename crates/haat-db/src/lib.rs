@@ -10,6 +10,7 @@ mod carts;
 mod catalog;
 mod discounts;
 mod error;
+mod events;
 mod idempotency;
 mod jobs;
 mod orders;
@@ -29,6 +30,7 @@ pub use auth::{
 pub use carts::{CartLine, CART_TTL_DAYS};
 pub use discounts::{CheckoutSettingsPatch, DiscountRecord, NewDiscount};
 pub use error::DbError;
+pub use events::{CapturedChange, LoggedEvent, RelayRound};
 pub use idempotency::{Created, IdempotencyKey};
 pub use jobs::{
     enqueue_job_in, ClaimedJob, JobCounts, JobFailure, JobListener, JobRecord, JobSignal, NewJob,

@@ -1,0 +1,164 @@
+//! The captured changes (`change_outbox`, filled by triggers at commit) and the
+//! PostgreSQL event log they are relayed into (`event_log`, gap-free offsets), with the
+//! consumers' positions. ADR 0015 and docs/events.md explain the design.
+//!
+//! Invariants:
+//! - one relay at a time (a transaction-level advisory lock), so offsets are gap-free
+//!   and a store's events enter the log in the order of its `store_seq`;
+//! - moving a batch is one transaction: outbox rows are deleted exactly when their log
+//!   rows are inserted, so a relay killed at any instant loses and doubles nothing;
+//! - a consumer's position only moves forward.
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{Db, Result};
+
+/// The advisory lock key that elects the relay (an arbitrary constant, "HAATRELY").
+const RELAY_LOCK: i64 = 0x4841_4154_5245_4c59;
+
+/// One change as captured, before or after it is in the log.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CapturedChange {
+    /// The outbox id: the event's id everywhere, stable across relays and engines.
+    pub event_id: i64,
+    pub store_id: Uuid,
+    /// Gap-free per store, in commit order.
+    pub store_seq: i64,
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub op: String,
+    pub entity_version: Option<i64>,
+    pub payload: serde_json::Value,
+    pub committed_at: OffsetDateTime,
+}
+
+/// An event in the PostgreSQL log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedEvent {
+    pub offset: i64,
+    pub change: CapturedChange,
+}
+
+#[derive(sqlx::FromRow)]
+struct LoggedRow {
+    offset: i64,
+    #[sqlx(flatten)]
+    change: CapturedChange,
+}
+
+/// What one relay round did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RelayRound {
+    /// False when another relay holds the lock (this one did nothing).
+    pub elected: bool,
+    pub moved: u64,
+    /// The log's last offset after the round.
+    pub last_offset: i64,
+}
+
+const CHANGE_COLUMNS: &str = "store_id, store_seq, entity, entity_id, op, entity_version, \
+                              payload, committed_at";
+
+impl Db {
+    /// Moves up to `limit` captured changes into the PostgreSQL event log, oldest first,
+    /// in one transaction. Another relay holding the lock makes this a no-op round.
+    pub async fn relay_to_log(&self, limit: i64) -> Result<RelayRound> {
+        let mut tx = self.pool.begin().await?;
+        let (elected,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(RELAY_LOCK)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !elected {
+            return Ok(RelayRound::default());
+        }
+        let sql = format!(
+            "WITH batch AS (
+                 DELETE FROM change_outbox
+                 WHERE id IN (SELECT id FROM change_outbox ORDER BY id LIMIT $1)
+                 RETURNING id, {CHANGE_COLUMNS}
+             ), base AS (
+                 SELECT coalesce(max(\"offset\"), 0) AS last FROM event_log
+             )
+             INSERT INTO event_log (\"offset\", event_id, {CHANGE_COLUMNS})
+             SELECT base.last + row_number() OVER (ORDER BY batch.id), batch.id,
+                    batch.store_id, batch.store_seq, batch.entity, batch.entity_id, batch.op,
+                    batch.entity_version, batch.payload, batch.committed_at
+             FROM batch, base
+             RETURNING \"offset\""
+        );
+        let offsets: Vec<(i64,)> = sqlx::query_as(&sql)
+            .bind(limit.max(0))
+            .fetch_all(&mut *tx)
+            .await?;
+        let last_offset = match offsets.iter().map(|(offset,)| *offset).max() {
+            Some(last) => last,
+            None => {
+                let (last,): (i64,) =
+                    sqlx::query_as("SELECT coalesce(max(\"offset\"), 0) FROM event_log")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                last
+            }
+        };
+        tx.commit().await?;
+        Ok(RelayRound {
+            elected: true,
+            moved: offsets.len() as u64,
+            last_offset,
+        })
+    }
+
+    /// Captured changes not yet relayed (for `haat status` and the lag metric).
+    pub async fn outbox_depth(&self) -> Result<i64> {
+        let (depth,): (i64,) = sqlx::query_as("SELECT count(*) FROM change_outbox")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(depth)
+    }
+
+    /// Up to `limit` events after `offset`, in log order.
+    pub async fn read_events(&self, after: i64, limit: i64) -> Result<Vec<LoggedEvent>> {
+        let sql = format!(
+            "SELECT \"offset\", event_id, {CHANGE_COLUMNS} FROM event_log
+             WHERE \"offset\" > $1 ORDER BY \"offset\" LIMIT $2"
+        );
+        let rows: Vec<LoggedRow> = sqlx::query_as(&sql)
+            .bind(after)
+            .bind(limit.max(0))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| LoggedEvent {
+                offset: row.offset,
+                change: row.change,
+            })
+            .collect())
+    }
+
+    /// The last offset `consumer` finished (0 for a new consumer).
+    pub async fn consumer_position(&self, consumer: &str) -> Result<i64> {
+        let position: Option<(i64,)> =
+            sqlx::query_as("SELECT position FROM event_consumers WHERE consumer = $1")
+                .bind(consumer)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(position.map_or(0, |(position,)| position))
+    }
+
+    /// Records that `consumer` finished every event up to `offset`; never moves back.
+    pub async fn commit_position(&self, consumer: &str, offset: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO event_consumers (consumer, position) VALUES ($1, $2)
+             ON CONFLICT (consumer) DO UPDATE
+                 SET position = greatest(event_consumers.position, excluded.position),
+                     updated_at = now()",
+        )
+        .bind(consumer)
+        .bind(offset)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
