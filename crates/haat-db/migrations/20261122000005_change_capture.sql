@@ -107,6 +107,14 @@ CREATE TABLE event_log (
 );
 CREATE INDEX event_log_appended ON event_log (appended_at);
 
+-- The last offset ever assigned: offsets continue from it even after retention has
+-- deleted every event, so a consumer's position never points past a reused offset.
+CREATE TABLE event_log_head (
+    singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    last_offset bigint NOT NULL
+);
+INSERT INTO event_log_head (last_offset) VALUES (0);
+
 -- Where each consumer group is: the offset of the last event it finished processing.
 CREATE TABLE event_consumers (
     consumer   text PRIMARY KEY,

@@ -77,14 +77,18 @@ impl Db {
                  DELETE FROM change_outbox
                  WHERE id IN (SELECT id FROM change_outbox ORDER BY id LIMIT $1)
                  RETURNING id, {CHANGE_COLUMNS}
-             ), base AS (
-                 SELECT coalesce(max(\"offset\"), 0) AS last FROM event_log
+             ), numbered AS (
+                 SELECT batch.*, row_number() OVER (ORDER BY batch.id) AS n FROM batch
+             ), head AS (
+                 UPDATE event_log_head SET last_offset = last_offset + (SELECT count(*) FROM batch)
+                 WHERE (SELECT count(*) FROM batch) > 0
+                 RETURNING last_offset - (SELECT count(*) FROM batch) AS base
              )
              INSERT INTO event_log (\"offset\", event_id, {CHANGE_COLUMNS})
-             SELECT base.last + row_number() OVER (ORDER BY batch.id), batch.id,
-                    batch.store_id, batch.store_seq, batch.entity, batch.entity_id, batch.op,
-                    batch.entity_version, batch.payload, batch.committed_at
-             FROM batch, base
+             SELECT head.base + numbered.n, numbered.id,
+                    numbered.store_id, numbered.store_seq, numbered.entity, numbered.entity_id,
+                    numbered.op, numbered.entity_version, numbered.payload, numbered.committed_at
+             FROM numbered, head
              RETURNING \"offset\""
         );
         let offsets: Vec<(i64,)> = sqlx::query_as(&sql)
@@ -94,10 +98,9 @@ impl Db {
         let last_offset = match offsets.iter().map(|(offset,)| *offset).max() {
             Some(last) => last,
             None => {
-                let (last,): (i64,) =
-                    sqlx::query_as("SELECT coalesce(max(\"offset\"), 0) FROM event_log")
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let (last,): (i64,) = sqlx::query_as("SELECT last_offset FROM event_log_head")
+                    .fetch_one(&mut *tx)
+                    .await?;
                 last
             }
         };
@@ -160,5 +163,26 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Deletes up to `limit` of the oldest events appended more than `older_than` ago;
+    /// returns how many. A consumer further behind than that must rebuild from the
+    /// database (docs/events.md).
+    pub async fn delete_old_events(
+        &self,
+        older_than: std::time::Duration,
+        limit: i64,
+    ) -> Result<u64> {
+        let deleted = sqlx::query(
+            "DELETE FROM event_log WHERE \"offset\" IN (
+                 SELECT \"offset\" FROM event_log
+                 WHERE appended_at < now() - make_interval(secs => $1)
+                 ORDER BY \"offset\" LIMIT $2)",
+        )
+        .bind(older_than.as_secs_f64())
+        .bind(limit.max(0))
+        .execute(&self.pool)
+        .await?;
+        Ok(deleted.rows_affected())
     }
 }

@@ -286,3 +286,31 @@ async fn orders_are_captured_without_personal_data_and_positions_only_move_forwa
     assert_eq!(rest.len(), log.len() - 2);
     assert_eq!(rest[0].offset, 3);
 }
+
+#[tokio::test]
+async fn old_events_are_deleted_oldest_first_and_offsets_continue() {
+    let db = db().await;
+    let shop = store(&db, "9000000108", "Retention Rack").await;
+    product(&db, &shop, "Old news").await;
+    let before = relay_all(&db).await;
+    sqlx::query("UPDATE event_log SET appended_at = now() - interval '8 days'")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    product(&db, &shop, "Fresh news").await;
+    relay_all(&db).await;
+    let week = std::time::Duration::from_secs(7 * 24 * 3600);
+    assert_eq!(db.delete_old_events(week, 1).await.unwrap(), 1, "bounded");
+    assert_eq!(
+        db.delete_old_events(week, 100).await.unwrap(),
+        before.len() as u64 - 1
+    );
+    let left = db.read_events(0, 100).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0].offset,
+        before.len() as i64 + 1,
+        "offsets are never reused"
+    );
+    assert_eq!(left[0].change.payload["name"], "Fresh news");
+}

@@ -10,6 +10,7 @@ pub mod config;
 pub mod database;
 pub mod demo;
 pub mod maintenance;
+pub mod relay;
 pub mod secret;
 pub mod telemetry;
 

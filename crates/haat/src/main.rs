@@ -46,6 +46,9 @@ enum Command {
     Migrate,
     /// Seed the demo stores and exit.
     Demo,
+    /// Run only the relay that moves captured changes into the event log (every
+    /// `serve`/`api` process runs one too; one at a time is elected).
+    Relay,
     /// Run a fake payment gateway that sends signed `haatpay` webhooks (tests, demos;
     /// see docs/payments.md). The secret is `HAAT_PAYMENTS_WEBHOOK_SECRET`.
     FakeGateway {
@@ -137,6 +140,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Command::Relay => {
+            let database = Database::open(&config).await?;
+            tracing::info!("relay started");
+            haat::relay::run(
+                database.db.clone(),
+                haat::relay::RelaySettings::default(),
+                haat_http::shutdown_signal(),
+            )
+            .await;
+            database.close().await;
+            Ok(())
+        }
     }
 }
 
@@ -179,6 +194,16 @@ async fn serve_with(
         let db = database.db.clone();
         let stop = background.clone();
         tasks.spawn(async move { haat::maintenance::run(db, stop.cancelled_owned()).await });
+        let db = database.db.clone();
+        let stop = background.clone();
+        tasks.spawn(async move {
+            haat::relay::run(
+                db,
+                haat::relay::RelaySettings::default(),
+                stop.cancelled_owned(),
+            )
+            .await
+        });
         if config.jobs_workers > 0 {
             let registry = haat_jobs::Registry::new().register(haat_jobs::SmsJob::new(
                 haat::app::sms_sender(config).context("configuring sms for jobs")?,

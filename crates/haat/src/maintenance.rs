@@ -5,7 +5,8 @@
 //!   process died between storing and applying; `docs/payments.md`);
 //! - every 10 min: delete expired carts, jobs finished more than a week ago, and settled
 //!   payment webhook deliveries older than 180 days (`docs/payments.md`), product
-//!   idempotency keys older than 7 days and checkout keys older than 30 days (ADR 0008).
+//!   idempotency keys older than 7 days and checkout keys older than 30 days (ADR 0008),
+//!   and events older than 7 days from the PostgreSQL event log (docs/events.md).
 //!
 //! Each round has a timeout, logs what it did, and counts failures in
 //! `haat_maintenance_failures_total{task}`; a failing task never stops the others.
@@ -29,6 +30,9 @@ const PRODUCT_KEY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// A checkout form may be resubmitted from a tab left open for days; orders are money,
 /// so their keys are kept a month.
 const ORDER_KEY_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Consumers are minutes behind at worst; a week leaves room to replay after an
+/// incident. A consumer further behind rebuilds from the database.
+const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Runs until `shutdown` resolves.
 pub async fn run(db: Db, shutdown: impl Future<Output = ()>) {
@@ -51,6 +55,7 @@ pub async fn run(db: Db, shutdown: impl Future<Output = ()>) {
                     db.delete_old_idempotency_keys(PRODUCT_KEY_RETENTION, ORDER_KEY_RETENTION, 10_000),
                 )
                 .await;
+                round("event_log", db.delete_old_events(EVENT_RETENTION, 10_000)).await;
                 round(
                     "settled_webhooks",
                     db.delete_settled_webhooks(WEBHOOK_RETENTION, 10_000),
