@@ -47,6 +47,67 @@ struct LoggedRow {
     change: CapturedChange,
 }
 
+/// One instance's turn at a consumer group: while held, no other instance of the group
+/// reads; committing moves the group's position and ends the turn. Dropped or rolled
+/// back (the instance died mid-batch), the position stays and the next instance
+/// processes the same events again (at-least-once).
+pub struct ConsumerLease {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    consumer: String,
+    /// The group's position when the lease was taken.
+    pub position: i64,
+}
+
+impl std::fmt::Debug for ConsumerLease {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("ConsumerLease")
+            .field("consumer", &self.consumer)
+            .field("position", &self.position)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConsumerLease {
+    /// Records that the group finished every event up to `offset` and ends the turn.
+    pub async fn commit(mut self, offset: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE event_consumers SET position = greatest(position, $2), updated_at = now()
+             WHERE consumer = $1",
+        )
+        .bind(&self.consumer)
+        .bind(offset)
+        .execute(&mut *self.tx)
+        .await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends the turn without moving the position.
+    pub async fn release(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// Wakes when the relay has appended events.
+pub struct EventListener(sqlx::postgres::PgListener);
+
+impl std::fmt::Debug for EventListener {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("EventListener")
+    }
+}
+
+impl EventListener {
+    /// Waits for the next notification (not cancel-safe beyond losing that one wake-up,
+    /// which polling covers).
+    pub async fn recv(&mut self) -> Result<()> {
+        self.0.recv().await?;
+        Ok(())
+    }
+}
+
 /// What one relay round did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RelayRound {
@@ -96,7 +157,14 @@ impl Db {
             .fetch_all(&mut *tx)
             .await?;
         let last_offset = match offsets.iter().map(|(offset,)| *offset).max() {
-            Some(last) => last,
+            Some(last) => {
+                // One notification per batch wakes the consumers (they poll as well).
+                sqlx::query("SELECT pg_notify('haat_events', $1)")
+                    .bind(last.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                last
+            }
             None => {
                 let (last,): (i64,) = sqlx::query_as("SELECT last_offset FROM event_log_head")
                     .fetch_one(&mut *tx)
@@ -120,6 +188,13 @@ impl Db {
         Ok(depth)
     }
 
+    /// Subscribes to the relay's notifications (a connection of its own).
+    pub async fn event_listener(&self) -> Result<EventListener> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen("haat_events").await?;
+        Ok(EventListener(listener))
+    }
+
     /// Up to `limit` events after `offset`, in log order.
     pub async fn read_events(&self, after: i64, limit: i64) -> Result<Vec<LoggedEvent>> {
         let sql = format!(
@@ -138,6 +213,35 @@ impl Db {
                 change: row.change,
             })
             .collect())
+    }
+
+    /// Takes the turn of one instance of `consumer` (creating the group at position 0),
+    /// or `None` while another instance holds it.
+    pub async fn lease_consumer(&self, consumer: &str) -> Result<Option<ConsumerLease>> {
+        sqlx::query("INSERT INTO event_consumers (consumer) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(consumer)
+            .execute(&self.pool)
+            .await?;
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT position FROM event_consumers WHERE consumer = $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(consumer)
+        .fetch_optional(&mut *tx)
+        .await?;
+        Ok(row.map(|(position,)| ConsumerLease {
+            tx,
+            consumer: consumer.to_owned(),
+            position,
+        }))
+    }
+
+    /// The last offset ever assigned (0 before the first event).
+    pub async fn last_offset(&self) -> Result<i64> {
+        let (last,): (i64,) = sqlx::query_as("SELECT last_offset FROM event_log_head")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(last)
     }
 
     /// The last offset `consumer` finished (0 for a new consumer).

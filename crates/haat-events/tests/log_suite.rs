@@ -1,0 +1,224 @@
+//! One suite for every event log engine (today PostgreSQL; NATS JetStream joins it with
+//! its engine): per-store order, replay from any position, a consumer group shared by
+//! two instances where one dies mid-batch without an event being lost, positions moved
+//! only by an acknowledgement, lag, and the consumer runner end to end.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use haat_db::{Db, PoolSettings};
+use haat_events::{
+    run_consumer, ConsumerSettings, Event, EventLog, Handler, PgEventLog, Subscription,
+};
+use uuid::Uuid;
+
+/// Writes `updates` price changes over two stores' products, by SQL; returns the
+/// number of captured product updates.
+async fn write_changes(db: &Db, updates: usize) -> usize {
+    let mut products = Vec::new();
+    for n in 0..2u64 {
+        let seller = Uuid::now_v7();
+        let store = Uuid::now_v7();
+        sqlx::query("INSERT INTO sellers (id, phone) VALUES ($1, $2)")
+            .bind(seller)
+            .bind(format!(
+                "+9197{:08}",
+                (u64::from_le_bytes(store.as_bytes()[8..16].try_into().unwrap()) + n) % 100_000_000
+            ))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO stores (id, seller_id, slug, name) VALUES ($1, $2, $3, 'S')")
+            .bind(store)
+            .bind(seller)
+            .bind(format!("suite-{}", store.simple()))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        for p in 0..2 {
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO products (id, store_id, name, price_minor) VALUES ($1, $2, $3, 1)",
+            )
+            .bind(id)
+            .bind(store)
+            .bind(format!("P{p}"))
+            .execute(db.pool())
+            .await
+            .unwrap();
+            products.push(id);
+        }
+    }
+    for n in 0..updates {
+        sqlx::query("UPDATE products SET price_minor = $2, version = version + 1 WHERE id = $1")
+            .bind(products[n % products.len()])
+            .bind(n as i64 + 2)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    updates
+}
+
+/// Per store, `store_seq` rises by one from event to event.
+fn assert_store_order(events: &[Event]) {
+    let mut last: HashMap<Uuid, i64> = HashMap::new();
+    for event in events {
+        if let Some(previous) = last.insert(event.store_id, event.store_seq) {
+            assert_eq!(
+                event.store_seq,
+                previous + 1,
+                "store order at {}",
+                event.offset
+            );
+        }
+    }
+}
+
+/// The suite. `relay` moves everything captured so far into `log`.
+async fn check<L, R, F>(log: L, db: Db, relay: R)
+where
+    L: EventLog + Clone,
+    R: Fn() -> F,
+    F: Future<Output = ()>,
+{
+    let captured = write_changes(&db, 40).await;
+    relay().await;
+
+    // Replay: everything, in per-store order, and from any position.
+    let all = log.replay(0, 10_000).await.unwrap();
+    let updates = all.iter().filter(|e| e.op == "update").count();
+    assert_eq!(updates, captured);
+    assert_store_order(&all);
+    assert!(all.iter().all(|e| e.v == haat_events::EVENT_VERSION));
+    let from = all[10].offset;
+    let tail = log.replay(from, 10_000).await.unwrap();
+    assert_eq!(tail.first().map(|e| e.offset), Some(all[11].offset));
+    assert_eq!(tail.len(), all.len() - 11);
+
+    // Lag before anyone consumed.
+    let lag = log.lag("suite").await.unwrap();
+    assert_eq!(lag.events, all.len() as u64);
+    assert!(lag.seconds >= 0.0);
+
+    // Two instances of one group: while A holds a batch, B gets nothing; A dies without
+    // acknowledging, and B receives the very same batch.
+    let mut a = log.subscribe("suite").await.unwrap();
+    let mut b = log.subscribe("suite").await.unwrap();
+    let first = a.next_batch(5, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(first.len(), 5);
+    assert_eq!(first[0].offset, all[0].offset);
+    let nothing = b.next_batch(5, Duration::from_millis(300)).await.unwrap();
+    assert!(nothing.is_empty(), "the turn is A's");
+    drop(a);
+    let again = b.next_batch(5, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(again, first, "A's unacknowledged batch goes to B");
+    // A nack gives it back; only an ack moves the group on.
+    b.nack().await.unwrap();
+    let same = b.next_batch(5, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(same, first);
+    b.ack().await.unwrap();
+    let next = b.next_batch(5, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(next[0].offset, first[4].offset + 1);
+    b.ack().await.unwrap();
+    assert_eq!(
+        log.lag("suite").await.unwrap().events,
+        all.len() as u64 - 10
+    );
+
+    // The runner with two instances: every event handled, in per-store order, and the
+    // group caught up.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let stop = tokio_util_like::Stop::default();
+    let settings = ConsumerSettings {
+        batch: 7,
+        wait: Duration::from_millis(200),
+        ..ConsumerSettings::default()
+    };
+    let runners: Vec<_> = (0..2)
+        .map(|_| {
+            let log = log.clone();
+            let handler = Collect(seen.clone());
+            let settings = settings.clone();
+            let stop = stop.clone();
+            tokio::spawn(
+                async move { run_consumer(log, "suite", handler, settings, stop.wait()).await },
+            )
+        })
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while log.lag("suite").await.unwrap().events > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "consumers did not catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.fire();
+    for runner in runners {
+        tokio::time::timeout(Duration::from_secs(10), runner)
+            .await
+            .expect("a runner stops when asked")
+            .unwrap();
+    }
+    let seen = seen.lock().unwrap().clone();
+    let mut offsets: Vec<u64> = seen.iter().map(|e| e.offset).collect();
+    offsets.dedup();
+    let expected: Vec<u64> = all[10..].iter().map(|e| e.offset).collect();
+    assert_eq!(offsets, expected, "every remaining event, in order");
+    assert_store_order(&seen);
+    assert_eq!(log.lag("suite").await.unwrap().events, 0);
+}
+
+struct Collect(Arc<Mutex<Vec<Event>>>);
+
+impl Handler for Collect {
+    async fn handle(&self, events: &[Event]) -> Result<(), String> {
+        self.0.lock().unwrap().extend_from_slice(events);
+        Ok(())
+    }
+}
+
+/// A tiny shutdown signal for the runners (avoids a dependency for tests).
+mod tokio_util_like {
+    use std::sync::Arc;
+
+    use tokio::sync::watch;
+
+    #[derive(Clone)]
+    pub struct Stop(Arc<watch::Sender<bool>>);
+
+    impl Default for Stop {
+        fn default() -> Self {
+            Stop(Arc::new(watch::channel(false).0))
+        }
+    }
+
+    impl Stop {
+        pub fn fire(&self) {
+            let _ = self.0.send(true);
+        }
+
+        pub fn wait(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+            let mut receiver = self.0.subscribe();
+            async move {
+                let _ = receiver.wait_for(|stopped| *stopped).await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn postgresql() {
+    let url = haat_testkit::fresh_database().await;
+    let db = Db::connect_lazy(&url, &PoolSettings::default()).unwrap();
+    let log = PgEventLog::new(db.clone());
+    let relay_db = db.clone();
+    check(log, db, move || {
+        let db = relay_db.clone();
+        async move { while db.relay_to_log(1000).await.unwrap().moved > 0 {} }
+    })
+    .await;
+}
