@@ -244,6 +244,15 @@ impl Db {
         Ok(last)
     }
 
+    /// Every consumer group and its position.
+    pub async fn consumers(&self) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT consumer, position FROM event_consumers ORDER BY consumer")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows)
+    }
+
     /// The last offset `consumer` finished (0 for a new consumer).
     pub async fn consumer_position(&self, consumer: &str) -> Result<i64> {
         let position: Option<(i64,)> =

@@ -49,6 +49,18 @@ impl Database {
         &self.url
     }
 
+    /// For one-shot commands (`migrate`, `demo`, `status`, `relay`) that may run beside
+    /// a `haat serve` on the same data directory: closes the pool and stops the embedded
+    /// cluster only if this process started it, never one a server is using.
+    pub async fn close_if_started(self) {
+        let started = self.cluster.as_ref().is_some_and(Cluster::started_by_us);
+        if started {
+            self.close().await;
+        } else {
+            self.db.close().await;
+        }
+    }
+
     /// Closes the pool, then stops the embedded cluster cleanly.
     pub async fn close(self) {
         self.db.close().await;

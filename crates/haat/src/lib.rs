@@ -12,6 +12,7 @@ pub mod demo;
 pub mod maintenance;
 pub mod relay;
 pub mod secret;
+pub mod status;
 pub mod telemetry;
 
 pub use app::{build_router, Limits, Role};

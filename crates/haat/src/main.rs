@@ -46,6 +46,9 @@ enum Command {
     Migrate,
     /// Seed the demo stores and exit.
     Demo,
+    /// Print the health of every part: database, relay and event log, consumers' lag,
+    /// background jobs, payment webhooks. Exits non-zero when something is unhealthy.
+    Status,
     /// Run only the relay that moves captured changes into the event log (every
     /// `serve`/`api` process runs one too; one at a time is elected).
     Relay,
@@ -103,7 +106,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let database = Database::open(&config).await?;
             println!("migrations applied");
-            database.close().await;
+            database.close_if_started().await;
             Ok(())
         }
         Command::FakeGateway {
@@ -135,7 +138,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Demo => {
             let database = Database::open(&config).await?;
             let result = demo::seed(&database.db, &config).await;
-            database.close().await;
+            database.close_if_started().await;
             let summary = result?;
             println!("{summary}");
             Ok(())
@@ -149,8 +152,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 haat_http::shutdown_signal(),
             )
             .await;
-            database.close().await;
+            database.close_if_started().await;
             Ok(())
+        }
+        Command::Status => {
+            let database = Database::open(&config).await?;
+            let report = haat::status::report(&database.db).await;
+            database.close_if_started().await;
+            print!("{}", report.render());
+            if report.healthy() {
+                Ok(())
+            } else {
+                anyhow::bail!("some parts are unhealthy")
+            }
         }
     }
 }

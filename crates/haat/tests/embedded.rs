@@ -135,6 +135,20 @@ async fn acknowledged_writes_survive_kill_9_and_restart_reuses_the_cluster() {
     )
     .await;
     assert_eq!(status, 201, "{product}");
+    // `haat status` on the same data directory attaches to the running cluster and
+    // leaves it running; the relay inside `serve` has captured the changes so far.
+    let status_run = std::process::Command::new(env!("CARGO_BIN_EXE_haat"))
+        .arg("status")
+        .env("HAAT_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .env_remove("HAAT_DATABASE_URL")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&status_run.stdout).into_owned();
+    assert!(status_run.status.success(), "{status_run:?}");
+    assert!(report.contains("ok    relay / event log"), "{report}");
+    let still = reqwest::get(format!("{}/readyz", haat.base)).await.unwrap();
+    assert_eq!(still.status(), 200, "the server's database is still up");
     // A shopper's order, acknowledged just before the crash.
     let order_request = json!({
         "items": [{ "product_id": product["id"], "quantity": 2 }],

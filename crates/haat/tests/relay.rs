@@ -178,3 +178,54 @@ async fn killing_the_relay_process_at_any_moment_loses_and_doubles_nothing() {
         "every committed update, exactly once"
     );
 }
+
+#[tokio::test]
+async fn status_reports_every_part_and_fails_on_a_lagging_consumer() {
+    let (url, db) = database().await;
+    let report = haat::status::report(&db).await;
+    assert!(report.healthy(), "{}", report.render());
+    let text = report.render();
+    for part in [
+        "database",
+        "relay / event log",
+        "consumers",
+        "background jobs",
+    ] {
+        assert!(text.contains(part), "{text}");
+    }
+
+    // The real command, against the same database: exit 0 and the same lines.
+    let output = Command::new(env!("CARGO_BIN_EXE_haat"))
+        .arg("status")
+        .env("HAAT_DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ok    database"));
+
+    // A consumer that has not moved while events aged past the limit: unhealthy.
+    catalog(&db, 1).await;
+    while db.relay_to_log(1000).await.unwrap().moved > 0 {}
+    db.commit_position("search", 0).await.unwrap();
+    sqlx::query("UPDATE event_log SET committed_at = now() - interval '5 minutes'")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let report = haat::status::report(&db).await;
+    assert!(!report.healthy());
+    let line = report
+        .checks
+        .iter()
+        .find(|check| check.part == "consumer search")
+        .expect("a line per consumer");
+    assert!(!line.healthy && line.detail.contains("events"), "{line:?}");
+    let output = Command::new(env!("CARGO_BIN_EXE_haat"))
+        .arg("status")
+        .env("HAAT_DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "unhealthy exits non-zero");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("FAIL  consumer search"));
+}

@@ -1,0 +1,115 @@
+//! `haat status`: the health of every part in one screen, for an operator's terminal
+//! or a cron check (non-zero exit when something is unhealthy).
+//!
+//! What is unhealthy: a part that cannot be asked, captured changes waiting more than
+//! [`OUTBOX_LIMIT`] (the relay is not running), a consumer more than
+//! [`LAG_LIMIT_SECONDS`] behind, or parked (failed) jobs. Each check has a timeout.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use haat_db::Db;
+use haat_events::{EventLog, PgEventLog};
+use tokio::time::timeout;
+
+/// Captured changes waiting for the relay beyond this mean it is not keeping up.
+pub const OUTBOX_LIMIT: i64 = 10_000;
+/// A consumer further behind than this breaks the storefront's freshness promise.
+pub const LAG_LIMIT_SECONDS: f64 = 60.0;
+const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One line of the report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub part: String,
+    pub healthy: bool,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn healthy(&self) -> bool {
+        self.checks.iter().all(|check| check.healthy)
+    }
+
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        for check in &self.checks {
+            let mark = if check.healthy { "ok  " } else { "FAIL" };
+            let _ = writeln!(text, "{mark}  {:<28} {}", check.part, check.detail);
+        }
+        text
+    }
+
+    fn push(&mut self, part: impl Into<String>, healthy: bool, detail: impl Into<String>) {
+        self.checks.push(Check {
+            part: part.into(),
+            healthy,
+            detail: detail.into(),
+        });
+    }
+}
+
+/// Asks every part; never fails (an unanswered question is an unhealthy line).
+pub async fn report(db: &Db) -> Report {
+    let mut report = Report::default();
+    let failed = |error: String| format!("cannot tell: {error}");
+
+    match timeout(CHECK_TIMEOUT, db.is_ready()).await {
+        Ok(Ok(true)) => report.push("database", true, "reachable, migrations applied"),
+        Ok(Ok(false)) => report.push("database", false, "reachable, migrations missing"),
+        Ok(Err(error)) => report.push("database", false, failed(error.to_string())),
+        Err(_) => report.push("database", false, "no answer within 5 s"),
+    }
+
+    let outbox = timeout(CHECK_TIMEOUT, db.outbox_depth()).await;
+    let last = timeout(CHECK_TIMEOUT, db.last_offset()).await;
+    match (outbox, last) {
+        (Ok(Ok(depth)), Ok(Ok(last))) => report.push(
+            "relay / event log",
+            depth <= OUTBOX_LIMIT,
+            format!("{depth} captured changes waiting; log at offset {last}"),
+        ),
+        _ => report.push("relay / event log", false, "cannot tell"),
+    }
+
+    let log = PgEventLog::new(db.clone());
+    match timeout(CHECK_TIMEOUT, db.consumers()).await {
+        Ok(Ok(consumers)) if consumers.is_empty() => {
+            report.push("consumers", true, "none registered yet");
+        }
+        Ok(Ok(consumers)) => {
+            for (name, position) in consumers {
+                match timeout(CHECK_TIMEOUT, log.lag(&name)).await {
+                    Ok(Ok(lag)) => report.push(
+                        format!("consumer {name}"),
+                        lag.seconds <= LAG_LIMIT_SECONDS,
+                        format!(
+                            "at offset {position}, {} events / {:.1} s behind",
+                            lag.events, lag.seconds
+                        ),
+                    ),
+                    _ => report.push(format!("consumer {name}"), false, "cannot tell"),
+                }
+            }
+        }
+        _ => report.push("consumers", false, "cannot tell"),
+    }
+
+    match timeout(CHECK_TIMEOUT, db.job_counts()).await {
+        Ok(Ok(jobs)) => report.push(
+            "background jobs",
+            jobs.failed == 0,
+            format!(
+                "{} due, {} running, {} failed (parked)",
+                jobs.due, jobs.running, jobs.failed
+            ),
+        ),
+        _ => report.push("background jobs", false, "cannot tell"),
+    }
+    report
+}
