@@ -63,6 +63,10 @@ fn check_prerequisites(browser: bool) -> Result {
     if !postgres {
         missing.push("postgresql");
     }
+    // The event log suite runs its NATS JetStream engine against a real server.
+    if !has("nats-server") {
+        missing.push("nats-server");
+    }
     if browser {
         if !has("chromium") {
             missing.push("chromium");

@@ -90,6 +90,37 @@ impl ConsumerLease {
     }
 }
 
+/// A batch of captured changes taken by the one elected relay for an external log
+/// (NATS): publish them, then [`OutboxLease::finish`] deletes exactly these rows. A relay
+/// that dies before finishing leaves them for the next, which publishes them again with
+/// the same event ids (the log deduplicates).
+pub struct OutboxLease {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    pub changes: Vec<CapturedChange>,
+}
+
+impl std::fmt::Debug for OutboxLease {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("OutboxLease")
+            .field("changes", &self.changes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OutboxLease {
+    /// Deletes the leased rows and commits.
+    pub async fn finish(mut self) -> Result<()> {
+        let ids: Vec<i64> = self.changes.iter().map(|c| c.event_id).collect();
+        sqlx::query("DELETE FROM change_outbox WHERE id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *self.tx)
+            .await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// Wakes when the relay has appended events.
 pub struct EventListener(sqlx::postgres::PgListener);
 
@@ -178,6 +209,27 @@ impl Db {
             moved: offsets.len() as u64,
             last_offset,
         })
+    }
+
+    /// Takes the relay's turn and up to `limit` of the oldest captured changes, for an
+    /// external log; `None` when another relay holds the turn.
+    pub async fn lease_outbox(&self, limit: i64) -> Result<Option<OutboxLease>> {
+        let mut tx = self.pool.begin().await?;
+        let (elected,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(RELAY_LOCK)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !elected {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT id AS event_id, {CHANGE_COLUMNS} FROM change_outbox ORDER BY id LIMIT $1"
+        );
+        let changes: Vec<CapturedChange> = sqlx::query_as(&sql)
+            .bind(limit.max(0))
+            .fetch_all(&mut *tx)
+            .await?;
+        Ok(Some(OutboxLease { tx, changes }))
     }
 
     /// Captured changes not yet relayed (for `haat status` and the lag metric).

@@ -30,7 +30,9 @@ pub use auth::{
 pub use carts::{CartLine, CART_TTL_DAYS};
 pub use discounts::{CheckoutSettingsPatch, DiscountRecord, NewDiscount};
 pub use error::DbError;
-pub use events::{CapturedChange, ConsumerLease, EventListener, LoggedEvent, RelayRound};
+pub use events::{
+    CapturedChange, ConsumerLease, EventListener, LoggedEvent, OutboxLease, RelayRound,
+};
 pub use idempotency::{Created, IdempotencyKey};
 pub use jobs::{
     enqueue_job_in, ClaimedJob, JobCounts, JobFailure, JobListener, JobRecord, JobSignal, NewJob,

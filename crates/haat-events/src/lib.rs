@@ -8,6 +8,7 @@
 //! handlers must be idempotent.
 
 mod consumer;
+mod nats;
 mod postgres;
 
 use std::future::Future;
@@ -18,6 +19,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use consumer::{run_consumer, ConsumerSettings, Handler};
+pub use nats::{NatsEventLog, NatsSettings};
 pub use postgres::PgEventLog;
 
 /// The wire version of [`Event`]; bumped only for incompatible changes.

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use haat_db::{Db, PoolSettings};
 use haat_events::{
-    run_consumer, ConsumerSettings, Event, EventLog, Handler, PgEventLog, Subscription,
+    run_consumer, ConsumerSettings, Event, EventLog, Handler, NatsEventLog, NatsSettings,
+    PgEventLog, Subscription,
 };
 use uuid::Uuid;
 
@@ -219,6 +220,74 @@ async fn postgresql() {
     check(log, db, move || {
         let db = relay_db.clone();
         async move { while db.relay_to_log(1000).await.unwrap().moved > 0 {} }
+    })
+    .await;
+}
+
+/// A real `nats-server -js` (Debian's package) on a free port with its own store,
+/// killed when dropped.
+struct NatsServer {
+    child: std::process::Child,
+    url: String,
+    _store: tempfile::TempDir,
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_nats() -> NatsServer {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let store = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new("nats-server")
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(store.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nats-server (Debian package nats-server) must be installed");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nats-server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    NatsServer {
+        child,
+        url: format!("nats://127.0.0.1:{port}"),
+        _store: store,
+    }
+}
+
+#[tokio::test]
+async fn nats_jetstream() {
+    let nats = start_nats().await;
+    let url = haat_testkit::fresh_database().await;
+    let db = Db::connect_lazy(&url, &PoolSettings::default()).unwrap();
+    let settings = NatsSettings {
+        ack_wait: Duration::from_secs(2),
+        window: 5,
+        ..NatsSettings::default()
+    };
+    let log = NatsEventLog::connect(&nats.url, settings).await.unwrap();
+    let relay_log = log.clone();
+    let relay_db = db.clone();
+    check(log, db, move || {
+        let log = relay_log.clone();
+        let db = relay_db.clone();
+        async move { while log.relay(&db, 1000).await.unwrap() > 0 {} }
     })
     .await;
 }
