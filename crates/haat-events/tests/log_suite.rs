@@ -224,56 +224,9 @@ async fn postgresql() {
     .await;
 }
 
-/// A real `nats-server -js` (Debian's package) on a free port with its own store,
-/// killed when dropped.
-struct NatsServer {
-    child: std::process::Child,
-    url: String,
-    _store: tempfile::TempDir,
-}
-
-impl Drop for NatsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_nats() -> NatsServer {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let store = tempfile::tempdir().unwrap();
-    let child = std::process::Command::new("nats-server")
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(store.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("nats-server (Debian package nats-server) must be installed");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "nats-server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    NatsServer {
-        child,
-        url: format!("nats://127.0.0.1:{port}"),
-        _store: store,
-    }
-}
-
 #[tokio::test]
 async fn nats_jetstream() {
-    let nats = start_nats().await;
+    let nats = haat_testkit::nats::start_nats().await;
     let url = haat_testkit::fresh_database().await;
     let db = Db::connect_lazy(&url, &PoolSettings::default()).unwrap();
     let settings = NatsSettings {

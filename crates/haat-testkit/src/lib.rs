@@ -9,6 +9,7 @@
 //! test databases are disposable.
 
 pub mod exif;
+pub mod nats;
 pub mod png;
 
 use std::path::PathBuf;

@@ -100,6 +100,10 @@ pub struct Config {
     /// `HAAT_JOBS_WORKERS`: background jobs run concurrently by this process (0 turns
     /// the worker off, e.g. on storefront-only processes).
     pub jobs_workers: u32,
+    /// `HAAT_EVENT_LOG`: where the relay puts captured changes — unset for the
+    /// PostgreSQL event log (the embedded default), or `nats://host:port` for NATS
+    /// JetStream (docs/events.md).
+    pub event_log: Option<Url>,
 }
 
 fn serialize_secret_option<S: serde::Serializer>(
@@ -140,6 +144,7 @@ impl Default for Config {
             payments_webhook_secret: None,
             payments_test_gateway_url: None,
             jobs_workers: 4,
+            event_log: None,
         }
     }
 }

@@ -145,9 +145,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Relay => {
             let database = Database::open(&config).await?;
-            tracing::info!("relay started");
+            let target = haat::relay::Target::from_config(config.event_log.as_ref()).await?;
+            tracing::info!(
+                relay.nats = matches!(target, haat::relay::Target::Nats(_)),
+                "relay started"
+            );
             haat::relay::run(
                 database.db.clone(),
+                target,
                 haat::relay::RelaySettings::default(),
                 haat_http::shutdown_signal(),
             )
@@ -210,9 +215,11 @@ async fn serve_with(
         tasks.spawn(async move { haat::maintenance::run(db, stop.cancelled_owned()).await });
         let db = database.db.clone();
         let stop = background.clone();
+        let target = haat::relay::Target::from_config(config.event_log.as_ref()).await?;
         tasks.spawn(async move {
             haat::relay::run(
                 db,
+                target,
                 haat::relay::RelaySettings::default(),
                 stop.cancelled_owned(),
             )

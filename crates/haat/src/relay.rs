@@ -12,7 +12,53 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use haat_db::Db;
+use haat_events::NatsEventLog;
 use tokio::time::{sleep, timeout};
+
+/// Where captured changes go.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// The `event_log` table in the same database (the default).
+    Postgres,
+    /// A NATS JetStream stream.
+    Nats(Box<NatsEventLog>),
+}
+
+impl Target {
+    /// The target `HAAT_EVENT_LOG` names: unset → PostgreSQL, `nats://…` → JetStream.
+    pub async fn from_config(event_log: Option<&url::Url>) -> anyhow::Result<Target> {
+        match event_log {
+            None => Ok(Target::Postgres),
+            Some(url) if url.scheme() == "nats" => {
+                let log = NatsEventLog::connect(url.as_str(), haat_events::NatsSettings::default())
+                    .await
+                    .map_err(|error| {
+                        anyhow::anyhow!("connecting to the NATS event log: {error}")
+                    })?;
+                Ok(Target::Nats(Box::new(log)))
+            }
+            Some(url) => anyhow::bail!(
+                "HAAT_EVENT_LOG must be unset (PostgreSQL) or a nats:// URL, not {}",
+                url.scheme()
+            ),
+        }
+    }
+
+    async fn round(&self, db: &Db, batch: i64) -> Result<(bool, u64, Option<i64>), String> {
+        match self {
+            Target::Postgres => db
+                .relay_to_log(batch)
+                .await
+                .map(|round| (round.elected, round.moved, Some(round.last_offset)))
+                .map_err(|error| error.to_string()),
+            Target::Nats(log) => log
+                .relay(db, batch)
+                .await
+                .map(|moved| (true, moved, None))
+                .map_err(|error| error.to_string()),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct RelaySettings {
@@ -38,7 +84,12 @@ const DEPTH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Relays until `shutdown` resolves; a round in progress finishes first (it is one
 /// transaction either way).
-pub async fn run(db: Db, settings: RelaySettings, shutdown: impl Future<Output = ()>) {
+pub async fn run(
+    db: Db,
+    target: Target,
+    settings: RelaySettings,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     let mut delay = Duration::ZERO;
     let mut depth_at: Option<Instant> = None;
@@ -55,18 +106,20 @@ pub async fn run(db: Db, settings: RelaySettings, shutdown: impl Future<Output =
             }
             depth_at = Some(Instant::now());
         }
-        delay = match timeout(settings.round_timeout, db.relay_to_log(settings.batch)).await {
-            Ok(Ok(round)) => {
-                if round.elected != was_elected {
-                    tracing::info!(relay.elected = round.elected, "relay role changed");
-                    was_elected = round.elected;
+        delay = match timeout(settings.round_timeout, target.round(&db, settings.batch)).await {
+            Ok(Ok((elected, moved, last_offset))) => {
+                if elected != was_elected {
+                    tracing::info!(relay.elected = elected, "relay role changed");
+                    was_elected = elected;
                 }
-                if round.moved > 0 {
-                    metrics::counter!("haat_events_relayed_total").increment(round.moved);
-                    metrics::gauge!("haat_event_log_last_offset").set(round.last_offset as f64);
-                    tracing::debug!(events = round.moved, offset = round.last_offset, "relayed");
+                if moved > 0 {
+                    metrics::counter!("haat_events_relayed_total").increment(moved);
+                    if let Some(last) = last_offset {
+                        metrics::gauge!("haat_event_log_last_offset").set(last as f64);
+                    }
+                    tracing::debug!(events = moved, "relayed");
                 }
-                if round.moved as i64 >= settings.batch {
+                if moved as i64 >= settings.batch {
                     Duration::ZERO
                 } else {
                     settings.poll

@@ -109,6 +109,7 @@ async fn the_in_process_relay_keeps_up_and_stops_on_shutdown() {
     };
     let relay = tokio::spawn(haat::relay::run(
         db.clone(),
+        haat::relay::Target::Postgres,
         settings,
         stop.clone().cancelled_owned(),
     ));
@@ -228,4 +229,39 @@ async fn status_reports_every_part_and_fails_on_a_lagging_consumer() {
         .unwrap();
     assert!(!output.status.success(), "unhealthy exits non-zero");
     assert!(String::from_utf8_lossy(&output.stdout).contains("FAIL  consumer search"));
+}
+
+#[tokio::test]
+async fn with_haat_event_log_set_to_nats_the_relay_process_fills_the_stream() {
+    use haat_events::EventLog;
+
+    let nats = haat_testkit::nats::start_nats().await;
+    let (url, db) = database().await;
+    let (_, products) = catalog(&db, 3).await;
+    let updates = update_prices(&db, &products, 10).await;
+    let mut relay = Command::new(env!("CARGO_BIN_EXE_haat"))
+        .arg("relay")
+        .env("HAAT_DATABASE_URL", &url)
+        .env("HAAT_EVENT_LOG", &nats.url)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    drained(&db).await;
+    relay.kill().unwrap();
+    relay.wait().unwrap();
+    assert!(
+        db.read_events(0, 10).await.unwrap().is_empty(),
+        "nothing went to the PostgreSQL log"
+    );
+    let log = haat_events::NatsEventLog::connect(&nats.url, haat_events::NatsSettings::default())
+        .await
+        .unwrap();
+    let events = log.replay(0, 10_000).await.unwrap();
+    let product_updates = events
+        .iter()
+        .filter(|e| e.entity == "product" && e.op == "update")
+        .count() as u64;
+    assert_eq!(product_updates, updates);
+    let offsets: Vec<u64> = events.iter().map(|e| e.offset).collect();
+    assert_eq!(offsets, (1..=events.len() as u64).collect::<Vec<_>>());
 }
