@@ -157,10 +157,7 @@ impl Db {
     /// in one transaction. Another relay holding the lock makes this a no-op round.
     pub async fn relay_to_log(&self, limit: i64) -> Result<RelayRound> {
         let mut tx = self.pool.begin().await?;
-        let (elected,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
-            .bind(RELAY_LOCK)
-            .fetch_one(&mut *tx)
-            .await?;
+        let elected = take_relay_turn(&mut tx).await?;
         if !elected {
             return Ok(RelayRound::default());
         }
@@ -215,10 +212,7 @@ impl Db {
     /// external log; `None` when another relay holds the turn.
     pub async fn lease_outbox(&self, limit: i64) -> Result<Option<OutboxLease>> {
         let mut tx = self.pool.begin().await?;
-        let (elected,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
-            .bind(RELAY_LOCK)
-            .fetch_one(&mut *tx)
-            .await?;
+        let elected = take_relay_turn(&mut tx).await?;
         if !elected {
             return Ok(None);
         }
@@ -350,4 +344,14 @@ impl Db {
         .await?;
         Ok(deleted.rows_affected())
     }
+}
+
+/// The relay's election: true when this transaction now holds the relay lock (until it
+/// ends), false when another relay's transaction does.
+async fn take_relay_turn(tx: &mut sqlx::PgConnection) -> Result<bool> {
+    let (elected,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(RELAY_LOCK)
+        .fetch_one(tx)
+        .await?;
+    Ok(elected)
 }
