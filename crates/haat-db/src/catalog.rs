@@ -138,8 +138,18 @@ pub(crate) fn next_cursor(
     })
 }
 
-fn profile(store: StoreRecord) -> StoreProfile {
+/// A store row with its change sequence, read in the same statement (so no later than
+/// the rest of a page).
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    #[sqlx(flatten)]
+    store: StoreRow,
+    change_seq: i64,
+}
+
+fn profile(store: StoreRecord, change_seq: i64) -> StoreProfile {
     StoreProfile {
+        change_seq,
         id: store.id,
         slug: store.slug,
         name: store.name,
@@ -169,14 +179,17 @@ fn card(row: ProductRow) -> ProductCard {
 impl Db {
     pub async fn store_profile(&self, slug: &StoreSlug) -> Result<Option<StoreProfile>> {
         let sql = format!(
-            "SELECT {STORE_COLUMNS} FROM stores s LEFT JOIN images i ON i.id = s.logo_image_id
+            "SELECT {STORE_COLUMNS},
+                    COALESCE((SELECT c.seq FROM store_change_seq c WHERE c.store_id = s.id), 0)
+                        AS change_seq
+             FROM stores s LEFT JOIN images i ON i.id = s.logo_image_id
              WHERE s.slug = $1"
         );
-        let row: Option<StoreRow> = sqlx::query_as(&sql)
+        let row: Option<ProfileRow> = sqlx::query_as(&sql)
             .bind(slug.as_str())
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(store_from_row).map(profile))
+        Ok(row.map(|row| profile(store_from_row(row.store), row.change_seq)))
     }
 
     /// Everything a store page shows, in three queries (store, categories, one page of

@@ -42,6 +42,11 @@ pub struct StoreProfile {
     pub currency: Currency,
     pub logo: Option<ImageRef>,
     pub updated_at: OffsetDateTime,
+    /// The store's change sequence (docs/events.md) when this was read: every committed
+    /// change to the store's catalog raises it, and it was read no later than the rest
+    /// of the page, so a copy built from this read is stale once a higher number is
+    /// known. 0 before the first captured change.
+    pub change_seq: i64,
 }
 
 #[derive(Clone, Debug)]

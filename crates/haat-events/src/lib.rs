@@ -19,8 +19,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use consumer::{run_consumer, ConsumerSettings, Handler};
-pub use nats::{NatsEventLog, NatsSettings};
-pub use postgres::PgEventLog;
+pub use nats::{NatsEventLog, NatsSettings, NatsTail};
+pub use postgres::{PgEventLog, PgTail};
 
 /// The wire version of [`Event`]; bumped only for incompatible changes.
 pub const EVENT_VERSION: u32 = 1;
@@ -88,6 +88,7 @@ pub struct Lag {
 /// without losing an event, positions committed only after processing, lag observable.
 pub trait EventLog: Send + Sync + 'static {
     type Subscription: Subscription;
+    type Tail: Tail;
 
     /// Joins consumer group `group` (created at the start of the log if new).
     fn subscribe(&self, group: &str) -> impl Future<Output = Result<Self::Subscription>> + Send;
@@ -97,6 +98,27 @@ pub trait EventLog: Send + Sync + 'static {
 
     /// How far `group` is behind.
     fn lag(&self, group: &str) -> impl Future<Output = Result<Lag>> + Send;
+
+    /// Follows the log from just after `after`, or from its head when `None`: every
+    /// event appended later, in order, without a group or a stored position. For state
+    /// that lives and dies with one process (the in-process cache's knowledge of which
+    /// stores changed), where a durable group would outlive its reader.
+    fn follow(&self, after: Option<u64>) -> impl Future<Output = Result<Self::Tail>> + Send;
+}
+
+/// One process's reading of the log from some position on (see [`EventLog::follow`]).
+pub trait Tail: Send + 'static {
+    /// The next events, waiting up to `wait` for some; empty when there are none. An
+    /// error means the engine cannot be read now (the caller re-follows from
+    /// [`Tail::position`] after a pause).
+    fn next_batch(
+        &mut self,
+        max: usize,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<Event>>> + Send;
+
+    /// The offset of the last event returned (the start position before any).
+    fn position(&self) -> u64;
 }
 
 /// One instance's membership of a consumer group.

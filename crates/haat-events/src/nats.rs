@@ -19,7 +19,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use haat_db::Db;
 
-use crate::{Event, EventLog, EventLogError, Lag, Result, Subscription, EVENT_VERSION};
+use crate::{Event, EventLog, EventLogError, Lag, Result, Subscription, Tail, EVENT_VERSION};
 
 #[derive(Clone, Debug)]
 pub struct NatsSettings {
@@ -52,6 +52,7 @@ fn engine(error: impl std::fmt::Display) -> EventLogError {
 
 #[derive(Clone, Debug)]
 pub struct NatsEventLog {
+    client: async_nats::Client,
     jetstream: jetstream::Context,
     stream: stream::Stream,
     settings: NatsSettings,
@@ -61,7 +62,7 @@ impl NatsEventLog {
     /// Connects and creates the stream if it does not exist.
     pub async fn connect(url: &str, settings: NatsSettings) -> Result<NatsEventLog> {
         let client = async_nats::connect(url).await.map_err(engine)?;
-        let jetstream = jetstream::new(client);
+        let jetstream = jetstream::new(client.clone());
         let stream = jetstream
             .get_or_create_stream(stream::Config {
                 name: settings.stream.clone(),
@@ -74,6 +75,7 @@ impl NatsEventLog {
             .await
             .map_err(engine)?;
         Ok(NatsEventLog {
+            client,
             jetstream,
             stream,
             settings,
@@ -128,6 +130,7 @@ fn decode(payload: &[u8], sequence: u64) -> Result<Event> {
 
 impl EventLog for NatsEventLog {
     type Subscription = NatsSubscription;
+    type Tail = NatsTail;
 
     async fn subscribe(&self, group: &str) -> Result<NatsSubscription> {
         let consumer: consumer::PullConsumer = self
@@ -205,6 +208,99 @@ impl EventLog for NatsEventLog {
             }
         };
         Ok(Lag { events, seconds })
+    }
+
+    async fn follow(&self, after: Option<u64>) -> Result<NatsTail> {
+        let deliver_policy = match after {
+            None => consumer::DeliverPolicy::New,
+            Some(after) => consumer::DeliverPolicy::ByStartSequence {
+                start_sequence: after + 1,
+            },
+        };
+        let position = match after {
+            Some(after) => after,
+            None => {
+                let mut info = self.stream.clone();
+                info.info().await.map_err(engine)?.state.last_sequence
+            }
+        };
+        // An ordered consumer: ephemeral, no acknowledgements, recreated by the client
+        // from the last sequence it saw whenever it notices a gap or a lost connection.
+        let consumer = self
+            .stream
+            .create_consumer(consumer::pull::OrderedConfig {
+                deliver_policy,
+                ..consumer::pull::OrderedConfig::default()
+            })
+            .await
+            .map_err(engine)?;
+        let messages = consumer.messages().await.map_err(engine)?;
+        Ok(NatsTail {
+            client: self.client.clone(),
+            messages,
+            position,
+        })
+    }
+}
+
+/// An ordered consumer's messages, read in batches.
+pub struct NatsTail {
+    client: async_nats::Client,
+    messages: consumer::pull::Ordered,
+    position: u64,
+}
+
+impl std::fmt::Debug for NatsTail {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("NatsTail")
+            .field("position", &self.position)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NatsTail {
+    fn take(&mut self, message: jetstream::Message, events: &mut Vec<Event>) -> Result<()> {
+        let sequence = message.info().map_err(engine)?.stream_sequence;
+        // The ordered consumer may replay from an earlier point after recreating itself.
+        if sequence > self.position {
+            events.push(decode(&message.payload, sequence)?);
+            self.position = sequence;
+        }
+        Ok(())
+    }
+}
+
+impl Tail for NatsTail {
+    async fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Event>> {
+        use futures::FutureExt;
+        let mut events = Vec::new();
+        match tokio::time::timeout(wait, self.messages.next()).await {
+            Ok(Some(Ok(message))) => self.take(message, &mut events)?,
+            Ok(Some(Err(error))) => return Err(engine(error)),
+            Ok(None) => return Err(engine("the ordered consumer ended")),
+            Err(_) => {
+                // Quiet, or cut off: an idle wait must not pass for health while the
+                // connection is down (the client reconnects on its own).
+                if self.client.connection_state() != async_nats::connection::State::Connected {
+                    return Err(engine("not connected to NATS"));
+                }
+                return Ok(events);
+            }
+        }
+        while events.len() < max {
+            match self.messages.next().now_or_never() {
+                Some(Some(Ok(message))) => self.take(message, &mut events)?,
+                Some(Some(Err(error))) => return Err(engine(error)),
+                Some(None) => return Err(engine("the ordered consumer ended")),
+                None => break,
+            }
+        }
+        Ok(events)
+    }
+
+    fn position(&self) -> u64 {
+        self.position
     }
 }
 

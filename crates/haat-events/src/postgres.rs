@@ -10,7 +10,7 @@ use std::time::Duration;
 use haat_db::{ConsumerLease, Db, EventListener};
 use tokio::time::{timeout, Instant};
 
-use crate::{Event, EventLog, Lag, Result, Subscription};
+use crate::{Event, EventLog, Lag, Result, Subscription, Tail};
 
 /// How often a waiting subscription looks again without a notification.
 const POLL: Duration = Duration::from_millis(250);
@@ -26,18 +26,36 @@ impl PgEventLog {
     }
 }
 
+async fn listener_or_polling(db: &Db) -> Option<EventListener> {
+    // A listener failing to connect only costs latency: polling covers it.
+    match db.event_listener().await {
+        Ok(listener) => Some(listener),
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for events; polling");
+            None
+        }
+    }
+}
+
+/// Waits up to `limit` for the relay's notification (or just sleeps when polling).
+async fn wait_for_notification(listener: &mut Option<EventListener>, limit: Duration) {
+    match listener {
+        Some(active) => {
+            if let Ok(Err(error)) = timeout(limit, active.recv()).await {
+                tracing::warn!(%error, "event listener failed; polling");
+                *listener = None;
+            }
+        }
+        None => tokio::time::sleep(limit).await,
+    }
+}
+
 impl EventLog for PgEventLog {
     type Subscription = PgSubscription;
+    type Tail = PgTail;
 
     async fn subscribe(&self, group: &str) -> Result<PgSubscription> {
-        // A listener failing to connect only costs latency: polling covers it.
-        let listener = match self.db.event_listener().await {
-            Ok(listener) => Some(listener),
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for events; polling");
-                None
-            }
-        };
+        let listener = listener_or_polling(&self.db).await;
         Ok(PgSubscription {
             db: self.db.clone(),
             group: group.to_owned(),
@@ -67,6 +85,59 @@ impl EventLog for PgEventLog {
             events: u64::try_from(last - position).unwrap_or(0),
             seconds,
         })
+    }
+
+    async fn follow(&self, after: Option<u64>) -> Result<PgTail> {
+        // Listen before reading the head, so no append between the two goes unnoticed.
+        let listener = listener_or_polling(&self.db).await;
+        let position = match after {
+            Some(after) => i64::try_from(after).unwrap_or(i64::MAX),
+            None => self.db.last_offset().await?,
+        };
+        Ok(PgTail {
+            db: self.db.clone(),
+            listener,
+            position,
+        })
+    }
+}
+
+/// Reads `event_log` after a position kept in memory, waking on the relay's NOTIFY.
+pub struct PgTail {
+    db: Db,
+    listener: Option<EventListener>,
+    position: i64,
+}
+
+impl std::fmt::Debug for PgTail {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("PgTail")
+            .field("position", &self.position)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tail for PgTail {
+    async fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Event>> {
+        let limit = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
+        let deadline = Instant::now() + wait;
+        loop {
+            let events = self.db.read_events(self.position, limit).await?;
+            if let Some(last) = events.last() {
+                self.position = last.offset;
+                return Ok(events.into_iter().map(Event::from).collect());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(Vec::new());
+            }
+            wait_for_notification(&mut self.listener, left.min(POLL)).await;
+        }
+    }
+
+    fn position(&self) -> u64 {
+        u64::try_from(self.position).unwrap_or(0)
     }
 }
 
@@ -110,17 +181,6 @@ impl PgSubscription {
         }
     }
 
-    async fn wait_for_notification(&mut self, limit: Duration) {
-        match &mut self.listener {
-            Some(listener) => {
-                if let Ok(Err(error)) = timeout(limit, listener.recv()).await {
-                    tracing::warn!(%error, "event listener failed; polling");
-                    self.listener = None;
-                }
-            }
-            None => tokio::time::sleep(limit).await,
-        }
-    }
 }
 
 impl Subscription for PgSubscription {
@@ -136,7 +196,7 @@ impl Subscription for PgSubscription {
             if !events.is_empty() || left.is_zero() {
                 return Ok(events);
             }
-            self.wait_for_notification(left.min(POLL)).await;
+            wait_for_notification(&mut self.listener, left.min(POLL)).await;
         }
     }
 

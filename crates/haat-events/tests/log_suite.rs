@@ -11,7 +11,7 @@ use std::time::Duration;
 use haat_db::{Db, PoolSettings};
 use haat_events::{
     run_consumer, ConsumerSettings, Event, EventLog, Handler, NatsEventLog, NatsSettings,
-    PgEventLog, Subscription,
+    PgEventLog, Subscription, Tail,
 };
 use uuid::Uuid;
 
@@ -171,6 +171,35 @@ where
     assert_eq!(offsets, expected, "every remaining event, in order");
     assert_store_order(&seen);
     assert_eq!(log.lag("suite").await.unwrap().events, 0);
+
+    // Following: from the head, only what is appended later, in order; from a position,
+    // everything after it.
+    let mut head = log.follow(None).await.unwrap();
+    assert_eq!(head.position(), all.last().unwrap().offset);
+    let mut from = log.follow(Some(all[20].offset)).await.unwrap();
+    assert!(head
+        .next_batch(10, Duration::from_millis(200))
+        .await
+        .unwrap()
+        .is_empty());
+    let more = write_changes(&db, 12).await;
+    relay().await;
+    let mut followed = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while followed.len() < more + 6 {
+        assert!(tokio::time::Instant::now() < deadline, "follow fell short");
+        followed.extend(head.next_batch(5, Duration::from_secs(1)).await.unwrap());
+    }
+    let appended = log.replay(all.last().unwrap().offset, 10_000).await.unwrap();
+    assert_eq!(followed, appended, "exactly the appended events, in log order");
+    assert_eq!(head.position(), appended.last().unwrap().offset);
+    let mut caught_up = Vec::new();
+    while caught_up.len() < all.len() - 21 + appended.len() {
+        assert!(tokio::time::Instant::now() < deadline, "follow from a position fell short");
+        caught_up.extend(from.next_batch(50, Duration::from_secs(1)).await.unwrap());
+    }
+    assert_eq!(caught_up.first().map(|e| e.offset), Some(all[21].offset));
+    assert_store_order(&caught_up);
 }
 
 struct Collect(Arc<Mutex<Vec<Event>>>);

@@ -219,6 +219,7 @@ pub fn store(slug: &str, name: &str) -> StoreProfile {
         currency: Currency::Inr,
         logo: None,
         updated_at: OffsetDateTime::UNIX_EPOCH,
+        change_seq: 0,
     }
 }
 
