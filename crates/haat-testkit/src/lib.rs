@@ -11,6 +11,7 @@
 pub mod exif;
 pub mod nats;
 pub mod png;
+pub mod redis;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
