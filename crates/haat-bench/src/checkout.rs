@@ -323,6 +323,7 @@ pub async fn run(
             wrk::Target {
                 url: &base,
                 script: Some(&script),
+                headers: &[],
             },
             8,
             Duration::from_secs(3),
@@ -339,6 +340,7 @@ pub async fn run(
                 wrk::Target {
                     url: &base,
                     script: Some(&script),
+                    headers: &[],
                 },
                 connections,
                 options.duration,

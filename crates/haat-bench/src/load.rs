@@ -1,6 +1,10 @@
-//! Load test: a real `haat serve` child and an nginx serving the very same HTML bytes as a
+//! Load test: a real `haat serve` child and an nginx serving the very same bytes as a
 //! static file, both driven by `wrk` on 127.0.0.1 in alternation (so machine noise hits
 //! both), with Haat's and PostgreSQL's memory sampled under load.
+//!
+//! Requests carry `Accept-Encoding: gzip, deflate`, what a browser sends to a plain-HTTP
+//! origin: Haat answers from its page cache with the gzip body it prepared once, nginx
+//! with `gzip_static` from a `.gz` file holding exactly those bytes.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -110,6 +114,8 @@ impl Drop for Guarded {
 pub struct LoadReport {
     pub url_path: String,
     pub page_bytes: usize,
+    /// The body actually sent: gzip.
+    pub gzip_bytes: usize,
     pub runs: Vec<WrkRun>,
     /// After start and one page request.
     pub idle: Memory,
@@ -179,10 +185,20 @@ pub(crate) fn start_haat(
     })
 }
 
-fn start_nginx(nginx: &Path, dir: &Path, page: &[u8], port: u16) -> anyhow::Result<Guarded> {
+/// What a browser sends to an `http://` origin (brotli is offered only over HTTPS).
+pub(crate) const BROWSER_ACCEPT_ENCODING: &str = "Accept-Encoding: gzip, deflate";
+
+fn start_nginx(
+    nginx: &Path,
+    dir: &Path,
+    page: &[u8],
+    gzipped: &[u8],
+    port: u16,
+) -> anyhow::Result<Guarded> {
     let www = dir.join("www");
     std::fs::create_dir_all(&www)?;
     std::fs::write(www.join("page.html"), page)?;
+    std::fs::write(www.join("page.html.gz"), gzipped)?;
     let d = dir.display();
     let conf = format!(
         "daemon off;
@@ -198,6 +214,9 @@ http {{
     uwsgi_temp_path {d}/uwsgi;
     scgi_temp_path {d}/scgi;
     default_type text/html;
+    gzip_static on;
+    gzip_vary on;
+    etag on;
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
@@ -252,20 +271,36 @@ pub async fn run(
         bail!("GET {url_path} answered {}", page.status());
     }
     let page = page.bytes().await?;
+    // The gzip body as a browser gets it (reqwest here decompresses nothing).
+    let gzipped = client
+        .get(format!("{haat_base}{url_path}"))
+        .header("accept-encoding", "gzip, deflate")
+        .send()
+        .await?;
+    if gzipped
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.as_bytes())
+        != Some(b"gzip")
+    {
+        bail!("Haat did not answer gzip to a browser's Accept-Encoding");
+    }
+    let gzipped = gzipped.bytes().await?;
     let idle = Memory::read(haat.pid(), options.data_dir);
 
     let nginx_port = free_port()?;
     let nginx_base = format!("http://127.0.0.1:{nginx_port}");
-    let mut nginx = start_nginx(&tools.nginx, scratch, &page, nginx_port)?;
+    let mut nginx = start_nginx(&tools.nginx, scratch, &page, &gzipped, nginx_port)?;
     wait_ready(&client, &format!("{nginx_base}{url_path}"), &mut nginx).await?;
     let served = client
         .get(format!("{nginx_base}{url_path}"))
+        .header("accept-encoding", "gzip, deflate")
         .send()
         .await?
         .bytes()
         .await?;
-    if served != page {
-        bail!("nginx does not serve the same bytes as Haat");
+    if served != gzipped {
+        bail!("nginx does not serve the same gzip bytes as Haat");
     }
 
     let haat_url = format!("{haat_base}{url_path}");
@@ -290,6 +325,7 @@ pub async fn run(
         wrk::Target {
             url: &haat_url,
             script: None,
+            headers: &[BROWSER_ACCEPT_ENCODING],
         },
         64,
         warmup,
@@ -303,6 +339,7 @@ pub async fn run(
         wrk::Target {
             url: &nginx_url,
             script: None,
+            headers: &[BROWSER_ACCEPT_ENCODING],
         },
         64,
         warmup,
@@ -334,7 +371,11 @@ pub async fn run(
                 println!("load: wrk -c{connections} {name} (round {})", round + 1);
                 let mut run = wrk::run(
                     &tools.wrk,
-                    wrk::Target { url, script: None },
+                    wrk::Target {
+                        url,
+                        script: None,
+                        headers: &[BROWSER_ACCEPT_ENCODING],
+                    },
                     connections,
                     options.duration,
                     name,
@@ -365,6 +406,7 @@ pub async fn run(
     Ok(LoadReport {
         url_path,
         page_bytes: page.len(),
+        gzip_bytes: gzipped.len(),
         runs,
         idle,
         loaded,

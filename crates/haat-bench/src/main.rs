@@ -12,6 +12,7 @@
 //! Everything listens on 127.0.0.1 only; every child process is stopped at the end.
 
 mod checkout;
+mod events;
 mod inprocess;
 mod load;
 mod probe;
@@ -65,6 +66,12 @@ struct Args {
     /// Run only the checkout benchmark (orders/s beside pgbench's ceiling).
     #[arg(long)]
     checkout_only: bool,
+    /// Skip the checkout benchmark.
+    #[arg(long)]
+    no_checkout: bool,
+    /// Skip the event backbone benchmarks (freshness, burst) for both log engines.
+    #[arg(long)]
+    no_events: bool,
 }
 
 #[tokio::main]
@@ -251,9 +258,22 @@ async fn run(args: Args) -> anyhow::Result<()> {
         None => None,
     };
 
+    let events = match &tools {
+        Some(tools) if !args.no_events => {
+            let options = events::EventOptions {
+                haat: &haat,
+                data_dir: &data_dir,
+                page_slug: &store.slug,
+                burst_store: phase.stores.last().context("no stores")?.id.as_uuid(),
+                duration: Duration::from_secs(args.duration * 2),
+            };
+            Some(events::render(&events::run(tools, &options).await?))
+        }
+        _ => None,
+    };
     let checkout = match &tools {
-        Some(tools) => Some(run_checkout(&args, tools, &haat).await?),
-        None => None,
+        Some(tools) if !args.no_checkout => Some(run_checkout(&args, tools, &haat).await?),
+        _ => None,
     };
     let machine = Machine::detect(phase.postgres.clone(), versions.0, versions.1);
     let cold = [phase.cold, restarted];
@@ -272,6 +292,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
     }
+    let text = match events {
+        Some(section) => format!("{text}\n## Event backbone and freshness\n\n{section}"),
+        None => text,
+    };
     let text = match checkout {
         Some(section) => format!("{text}\n## Checkout\n\n{section}"),
         None => text,

@@ -64,6 +64,8 @@ fn used(before: &HashMap<u32, u64>, now: Vec<u32>) -> u64 {
 pub struct Target<'a> {
     pub url: &'a str,
     pub script: Option<&'a Path>,
+    /// Extra request headers (`Name: value`), e.g. the `Accept-Encoding` of a browser.
+    pub headers: &'a [&'a str],
 }
 
 /// Runs wrk for `duration` (with a Lua `script` when given), calling `tick` every
@@ -90,6 +92,7 @@ pub async fn run(
                 .map(|s| vec!["-s".as_ref(), s.as_os_str()])
                 .unwrap_or_default(),
         )
+        .args(target.headers.iter().flat_map(|header| ["-H", header]))
         .arg(target.url)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

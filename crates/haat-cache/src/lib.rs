@@ -26,7 +26,7 @@ mod shared;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -96,6 +96,9 @@ struct Inner {
     started: Instant,
     /// Milliseconds since `started` of the last heartbeat; negative: never.
     heartbeat_ms: AtomicI64,
+    /// Bumped by [`PageCache::clear`]: what was read from the database before it must
+    /// not be stored after it.
+    epoch: AtomicU64,
 }
 
 /// The two-level page cache. Cheap to clone.
@@ -153,6 +156,7 @@ impl PageCache {
                 flights: Mutex::new(HashMap::new()),
                 started: Instant::now(),
                 heartbeat_ms: AtomicI64::new(-1),
+                epoch: AtomicU64::new(0),
             }),
         }
     }
@@ -180,6 +184,20 @@ impl PageCache {
             .floors
             .entry(store)
             .and_upsert_with(|known| known.map_or(seq, |known| (*known.value()).max(seq)));
+    }
+
+    /// Forgets every page and floor. The invalidation feed calls it when it starts
+    /// following the log from its head: changes committed before that were never
+    /// delivered, so nothing learned before may be trusted. Rebuilds and floor lookups
+    /// that started before the call do not store their results.
+    pub fn clear(&self) {
+        self.inner.epoch.fetch_add(1, Ordering::SeqCst);
+        self.inner.pages.invalidate_all();
+        self.inner.floors.invalidate_all();
+    }
+
+    fn epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::SeqCst)
     }
 
     /// The invalidation feed is reading the log (called after every successful poll,
@@ -238,16 +256,18 @@ impl PageCache {
         if let Some(fresh) = self.fresh_known(page) {
             return fresh;
         }
+        let epoch = self.epoch();
         let asked = tokio::time::timeout(
             self.inner.settings.floor_timeout,
             self.inner.floor_source.store_seq(page.store_id),
         )
         .await;
         match asked {
-            Ok(Ok(seq)) => {
+            Ok(Ok(seq)) if epoch == self.epoch() => {
                 self.observe(page.store_id, seq);
                 self.fresh_known(page).unwrap_or(false)
             }
+            Ok(Ok(_)) => false,
             Ok(Err(error)) => {
                 tracing::warn!(%error, "store change sequence unavailable; rebuilding");
                 false
@@ -316,9 +336,14 @@ impl PageCache {
         key: Arc<str>,
         build: impl Future<Output = Result<CachedPage, Miss>>,
     ) -> Result<Arc<CachedPage>, Miss> {
+        let epoch = self.epoch();
         let result = self.fill_inner(&key, build).await;
         if let Ok(page) = &result {
-            self.inner.pages.insert(key.clone(), page.clone()).await;
+            if epoch == self.epoch() {
+                // The database had committed this sequence: anything older is stale.
+                self.observe(page.store_id, page.seq);
+                self.inner.pages.insert(key.clone(), page.clone()).await;
+            }
         }
         self.inner
             .flights
@@ -348,8 +373,6 @@ impl PageCache {
         metrics::histogram!("haat_cache_build_seconds").record(started.elapsed().as_secs_f64());
         let page = Arc::new(built?);
         metrics::counter!("haat_cache_builds_total").increment(1);
-        // The database had committed this sequence: anything older is stale.
-        self.observe(page.store_id, page.seq);
         if let Some(shared) = &self.inner.shared {
             let shared = shared.clone();
             let copy = page.clone();

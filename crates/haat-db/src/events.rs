@@ -282,6 +282,17 @@ impl Db {
         }))
     }
 
+    /// A store's change sequence: the number of its last committed captured change
+    /// (0 before the first). The page cache's floor for a store it has not heard of.
+    pub async fn store_change_seq(&self, store: Uuid) -> Result<i64> {
+        let seq: Option<(i64,)> =
+            sqlx::query_as("SELECT seq FROM store_change_seq WHERE store_id = $1")
+                .bind(store)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(seq.map_or(0, |(seq,)| seq))
+    }
+
     /// The last offset ever assigned (0 before the first event).
     pub async fn last_offset(&self) -> Result<i64> {
         let (last,): (i64,) = sqlx::query_as("SELECT last_offset FROM event_log_head")

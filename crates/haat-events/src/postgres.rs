@@ -180,7 +180,6 @@ impl PgSubscription {
             }
         }
     }
-
 }
 
 impl Subscription for PgSubscription {

@@ -190,12 +190,21 @@ where
         assert!(tokio::time::Instant::now() < deadline, "follow fell short");
         followed.extend(head.next_batch(5, Duration::from_secs(1)).await.unwrap());
     }
-    let appended = log.replay(all.last().unwrap().offset, 10_000).await.unwrap();
-    assert_eq!(followed, appended, "exactly the appended events, in log order");
+    let appended = log
+        .replay(all.last().unwrap().offset, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        followed, appended,
+        "exactly the appended events, in log order"
+    );
     assert_eq!(head.position(), appended.last().unwrap().offset);
     let mut caught_up = Vec::new();
     while caught_up.len() < all.len() - 21 + appended.len() {
-        assert!(tokio::time::Instant::now() < deadline, "follow from a position fell short");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "follow from a position fell short"
+        );
         caught_up.extend(from.next_batch(50, Duration::from_secs(1)).await.unwrap());
     }
     assert_eq!(caught_up.first().map(|e| e.offset), Some(all[21].offset));

@@ -6,15 +6,17 @@
 //! Errors use the shared `{"error": {"code", "message", "field"?}}` shape.
 
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use bytes::Bytes;
+use haat_cache::Miss;
 use haat_domain::catalog::{CatalogPage, CategoryEntry, ImageRef, ProductCard, StoreProfile};
 use haat_domain::{decimal_string, Currency, StoreSlug};
-use haat_http::{ApiError, ErrorBody, Json, Path};
-use http::{header, HeaderValue};
+use haat_http::{ApiError, ErrorBody, Path};
+use http::HeaderMap;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::html::HTML_CACHE_CONTROL;
+use crate::cached;
 use crate::images::{image_urls, ImageVariantUrls};
 use crate::query::ListingParams;
 use crate::{urls, PageTimer, StorefrontConfig, StorefrontState};
@@ -133,6 +135,7 @@ pub(crate) async fn catalog_json(
     State(state): State<StorefrontState>,
     Path(raw_slug): Path<String>,
     RawQuery(raw_query): RawQuery,
+    request: HeaderMap,
 ) -> Result<Response, ApiError> {
     let _timer = PageTimer::start("catalog_json");
     let slug = StoreSlug::parse(&raw_slug).map_err(|_| ApiError::not_found("store"))?;
@@ -142,23 +145,37 @@ pub(crate) async fn catalog_json(
         .limit(config.page_size())
         .and_then(|limit| params.catalog_query(limit))
         .map_err(|invalid| ApiError::invalid(invalid.field, invalid.error))?;
-    let page = match state.catalog.catalog_page(&slug, &query).await {
-        Ok(Some(page)) => page,
-        Ok(None) => return Err(ApiError::not_found("store")),
-        Err(error) => {
-            tracing::warn!(store.slug = %slug, %error, "storefront catalog unavailable");
-            return Err(ApiError::unavailable(
-                "catalog_unavailable",
-                "the catalog is briefly unavailable; try again in a moment",
-            ));
+    let key = cached::listing_key("json", slug.as_str(), &query);
+    let build = {
+        let state = state.clone();
+        let slug = slug.clone();
+        move || async move {
+            let page = state
+                .catalog
+                .catalog_page(&slug, &query)
+                .await
+                .map_err(cached::unavailable)?
+                .ok_or(Miss::NotFound)?;
+            let body = serde_json::to_vec(&catalog_body(&state.config, &page))
+                .map_err(|error| Miss::Failed(error.to_string().into()))?;
+            Ok(cached::entry(&page.store, cached::JSON, Bytes::from(body)))
         }
     };
-    let mut response = Json(catalog_body(config, &page)).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(HTML_CACHE_CONTROL),
-    );
-    Ok(response)
+    match state.pages.get_or_build(&key, build).await {
+        Ok(page) => Ok(cached::respond(&state, &page, &request, false)),
+        Err(Miss::NotFound) => Err(ApiError::not_found("store")),
+        Err(Miss::Unavailable(reason)) => {
+            tracing::warn!(store.slug = %slug, error = %reason, "storefront catalog unavailable");
+            Err(ApiError::unavailable(
+                "catalog_unavailable",
+                "the catalog is briefly unavailable; try again in a moment",
+            ))
+        }
+        Err(Miss::Failed(reason)) => {
+            let error = std::io::Error::other(reason.to_string());
+            Err(ApiError::internal(&error))
+        }
+    }
 }
 
 fn catalog_body(config: &StorefrontConfig, page: &CatalogPage) -> StorefrontCatalog {

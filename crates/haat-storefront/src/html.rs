@@ -10,9 +10,15 @@ use http::{header, HeaderValue, StatusCode};
 
 use crate::view::Theme;
 
-/// Pages may be stored but must be revalidated: a price change shows on the next view.
-/// (A shared cache with event-driven invalidation comes later.)
-pub(crate) const HTML_CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
+/// Catalog pages and JSON (docs/FRESHNESS.md): a browser revalidates every time (a
+/// cheap `304` thanks to the ETag); a CDN may keep a copy for one second and serve it
+/// up to five more while it revalidates in the background.
+pub(crate) const CATALOG_CACHE_CONTROL: &str =
+    "public, max-age=0, s-maxage=1, stale-while-revalidate=5";
+
+/// Error pages other than 5xx: short-lived, so a store that opens (or a product that
+/// comes back) is seen at once.
+const ERROR_CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
 
 /// Seconds a shopper (or a crawler) is told to wait when the catalog is unavailable.
 const RETRY_AFTER_SECONDS: u32 = 5;
@@ -20,17 +26,6 @@ const RETRY_AFTER_SECONDS: u32 = 5;
 /// A rendered page with its status and the headers every storefront page carries.
 /// `image_origin` is the origin images are loaded from when a CDN fronts the media.
 pub fn html_page(status: StatusCode, body: String, image_origin: Option<&str>) -> Response {
-    let image_sources = match image_origin {
-        Some(origin) => format!("'self' data: {origin}"),
-        None => "'self' data:".to_owned(),
-    };
-    // Only Haat's own script file may run (the optional cart enhancement); never inline
-    // script: store names and descriptions are seller-written, so even if an escaping bug
-    // slipped through, the browser would refuse to run what it injected.
-    let policy = format!(
-        "default-src 'none'; img-src {image_sources}; style-src 'unsafe-inline'; \
-         script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
-    );
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -40,20 +35,49 @@ pub fn html_page(status: StatusCode, body: String, image_origin: Option<&str>) -
     let cache_control = if status.is_server_error() {
         "no-store"
     } else {
-        HTML_CACHE_CONTROL
+        ERROR_CACHE_CONTROL
     };
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control),
     );
+    html_security_headers(headers, &content_security_policy(image_origin));
+    response
+}
+
+/// The content security policy of every storefront page. Only Haat's own script file
+/// may run (the optional cart enhancement); never inline script: store names and
+/// descriptions are seller-written, so even if an escaping bug slipped through, the
+/// browser would refuse to run what it injected.
+pub(crate) fn content_security_policy(image_origin: Option<&str>) -> HeaderValue {
+    let image_sources = match image_origin {
+        Some(origin) => format!("'self' data: {origin}"),
+        None => "'self' data:".to_owned(),
+    };
+    let policy = format!(
+        "default-src 'none'; img-src {image_sources}; style-src 'unsafe-inline'; \
+         script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'"
+    );
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
+}
+
+pub(crate) fn html_security_headers(headers: &mut http::HeaderMap, policy: &HeaderValue) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    response
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+}
+
+/// The plain 500 page for a bug (a template that failed to render), without internals.
+pub(crate) fn failed_page() -> Response {
+    MessagePage::new(
+        "Something went wrong",
+        "Something went wrong on our side",
+        "Please try again in a moment.",
+    )
+    .into_response_with(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// Renders a page template; a render failure (a bug, not bad input) is logged and shown
@@ -63,12 +87,7 @@ pub fn render(template: &impl Template, image_origin: Option<&str>) -> Response 
         Ok(body) => html_page(StatusCode::OK, body, image_origin),
         Err(error) => {
             tracing::error!(%error, "storefront template failed to render");
-            let page = MessagePage::new(
-                "Something went wrong",
-                "Something went wrong on our side",
-                "Please try again in a moment.",
-            );
-            page.into_response_with(StatusCode::INTERNAL_SERVER_ERROR)
+            failed_page()
         }
     }
 }

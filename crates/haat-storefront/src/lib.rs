@@ -8,10 +8,13 @@
 //! - `GET /media/{hash}/{file}`: an immutable image variant from the [`MediaStore`].
 //!
 //! Every page is built from one [`CatalogSource`] call, so a page costs what the source
-//! costs (a constant number of queries, or none from a cache). Failures of the source are
-//! a friendly 503 page, never a 5xx with internals.
+//! costs (a constant number of queries). Built pages go through the [`PageCache`]
+//! (haat-cache): rendered and compressed once, served from memory until the store
+//! changes (docs/FRESHNESS.md). Failures of the source are a friendly 503 page, never a
+//! 5xx with internals; they are never cached.
 
 mod api;
+mod cached;
 mod html;
 mod images;
 mod media;
@@ -26,7 +29,9 @@ use std::time::Instant;
 
 use axum::routing::get;
 use axum::Router;
+use haat_cache::PageCache;
 use haat_media::MediaStore;
+use http::HeaderValue;
 
 pub use api::{
     openapi, StorefrontCatalog, StorefrontCategory, StorefrontImage, StorefrontProduct,
@@ -91,6 +96,27 @@ pub struct StorefrontState {
     pub catalog: SharedCatalog,
     pub media: MediaStore,
     pub config: StorefrontConfig,
+    pub pages: PageCache,
+    /// The content security policy, computed once from the config.
+    csp: HeaderValue,
+}
+
+impl StorefrontState {
+    pub fn new(
+        catalog: SharedCatalog,
+        media: MediaStore,
+        config: StorefrontConfig,
+        pages: PageCache,
+    ) -> StorefrontState {
+        let csp = html::content_security_policy(config.image_origin().as_deref());
+        StorefrontState {
+            catalog,
+            media,
+            config,
+            pages,
+            csp,
+        }
+    }
 }
 
 /// The storefront's routes. No fallback: the binary sets [`not_found`] as the fallback of

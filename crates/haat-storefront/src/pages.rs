@@ -7,20 +7,24 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
+use haat_cache::Miss;
 use haat_domain::{ProductId, StoreSlug};
+use http::HeaderMap;
 
+use crate::cached::{self, html_entry};
 use crate::html::{
-    bad_request_page, product_not_found_page, render, store_not_found_page, unavailable_page,
+    bad_request_page, failed_page, product_not_found_page, store_not_found_page, unavailable_page,
 };
 use crate::query::ListingParams;
 use crate::view::{ProductPage, StorePage};
-use crate::{urls, CatalogError, PageTimer, StorefrontState};
+use crate::{urls, PageTimer, StorefrontState};
 
 /// `GET /{slug}`: a page of the store's products, with sort, category and cursor.
 pub(crate) async fn store_page(
     State(state): State<StorefrontState>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw_query): RawQuery,
+    request: HeaderMap,
 ) -> Response {
     let _timer = PageTimer::start("store");
     let Ok(Path(raw_slug)) = path else {
@@ -39,13 +43,24 @@ pub(crate) async fn store_page(
             return bad_request_page(&invalid.error.message, store_url);
         }
     };
-    match state.catalog.catalog_page(&slug, &query).await {
-        Ok(Some(page)) => render(
-            &StorePage::new(config, &page, &query),
-            config.image_origin().as_deref(),
-        ),
-        Ok(None) => store_not_found_page(),
-        Err(error) => unavailable(&slug, &error),
+    let key = cached::listing_key("store", slug.as_str(), &query);
+    let build = {
+        let state = state.clone();
+        let slug = slug.clone();
+        move || async move {
+            let page = state
+                .catalog
+                .catalog_page(&slug, &query)
+                .await
+                .map_err(cached::unavailable)?
+                .ok_or(Miss::NotFound)?;
+            html_entry(&page.store, &StorePage::new(&state.config, &page, &query))
+        }
+    };
+    match state.pages.get_or_build(&key, build).await {
+        Ok(page) => cached::respond(&state, &page, &request, true),
+        Err(Miss::NotFound) => store_not_found_page(),
+        Err(miss) => failure(&slug, &miss),
     }
 }
 
@@ -53,6 +68,7 @@ pub(crate) async fn store_page(
 pub(crate) async fn product_page(
     State(state): State<StorefrontState>,
     path: Result<Path<(String, String)>, PathRejection>,
+    request: HeaderMap,
 ) -> Response {
     let _timer = PageTimer::start("product");
     let Ok(Path((raw_slug, raw_product_id))) = path else {
@@ -66,17 +82,37 @@ pub(crate) async fn product_page(
     let Ok(product_id) = ProductId::parse(&raw_product_id) else {
         return product_not_found_page(Some(store_url));
     };
-    match state.catalog.product(&slug, product_id).await {
-        Ok(Some(view)) => render(
-            &ProductPage::new(config, &view),
-            config.image_origin().as_deref(),
-        ),
-        Ok(None) => product_not_found_page(Some(store_url)),
-        Err(error) => unavailable(&slug, &error),
+    let key = format!("product/{slug}/{product_id}");
+    let build = {
+        let state = state.clone();
+        let slug = slug.clone();
+        move || async move {
+            let view = state
+                .catalog
+                .product(&slug, product_id)
+                .await
+                .map_err(cached::unavailable)?
+                .ok_or(Miss::NotFound)?;
+            html_entry(&view.store, &ProductPage::new(&state.config, &view))
+        }
+    };
+    match state.pages.get_or_build(&key, build).await {
+        Ok(page) => cached::respond(&state, &page, &request, true),
+        // The store or the product is gone: either way, offer the store's page.
+        Err(Miss::NotFound) => product_not_found_page(Some(store_url)),
+        Err(miss) => failure(&slug, &miss),
     }
 }
 
-fn unavailable(slug: &StoreSlug, error: &CatalogError) -> Response {
-    tracing::warn!(store.slug = %slug, error = %error, "storefront catalog unavailable");
-    unavailable_page()
+/// The answer for a page that could not be built: a friendly 503 when the catalog is
+/// unavailable, the plain 500 page for a bug.
+pub(crate) fn failure(slug: &StoreSlug, miss: &Miss) -> Response {
+    match miss {
+        Miss::Failed(_) => failed_page(),
+        Miss::Unavailable(reason) => {
+            tracing::warn!(store.slug = %slug, error = %reason, "storefront catalog unavailable");
+            unavailable_page()
+        }
+        Miss::NotFound => store_not_found_page(),
+    }
 }

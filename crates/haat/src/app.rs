@@ -138,6 +138,20 @@ pub fn build_router(
     db: Db,
     limits: Limits,
 ) -> anyhow::Result<(Router, Readiness)> {
+    let app = build_app(config, role, db, limits)?;
+    Ok((app.router, app.readiness))
+}
+
+/// What one process serves: its router, its readiness flag, and (for roles that serve
+/// the storefront) the page cache its invalidation feed must keep fresh
+/// ([`crate::background::spawn_invalidation`]).
+pub struct App {
+    pub router: Router,
+    pub readiness: Readiness,
+    pub pages: Option<haat_cache::PageCache>,
+}
+
+pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow::Result<App> {
     let readiness = Readiness::default();
     let infra = Infra {
         db: db.clone(),
@@ -185,16 +199,18 @@ pub fn build_router(
                     .map(|s| s.expose_secret().to_owned()),
             )));
     }
+    let mut pages = None;
     if role.serves_storefront() {
-        let storefront = StorefrontState {
-            catalog: Arc::new(DbCatalog::new(db.clone())),
-            media: media.clone(),
-            config: StorefrontConfig {
-                public_url: config.public_url(),
-                media_base_url: config.media_base_url(),
-                page_size: 48,
-            },
-        };
+        let cache = crate::cache::page_cache(config, &db)?;
+        let mut storefront_config = StorefrontConfig::new(config.public_url());
+        storefront_config.media_base_url = config.media_base_url();
+        let storefront = StorefrontState::new(
+            Arc::new(DbCatalog::new(db.clone())),
+            media.clone(),
+            storefront_config,
+            cache.clone(),
+        );
+        pages = Some(cache);
         router = router.merge(haat_storefront::router(storefront));
         let checkout = CheckoutState::new(
             db.clone(),
@@ -216,7 +232,11 @@ pub fn build_router(
         router,
         Duration::from_secs(config.request_timeout_secs.max(1)),
     );
-    Ok((router, readiness))
+    Ok(App {
+        router,
+        readiness,
+        pages,
+    })
 }
 
 /// Unknown paths: a JSON error under `/api/`, the friendly HTML page elsewhere.

@@ -104,6 +104,16 @@ pub struct Config {
     /// PostgreSQL event log (the embedded default), or `nats://host:port` for NATS
     /// JetStream (docs/events.md).
     pub event_log: Option<Url>,
+    /// `HAAT_CACHE_MEMORY_MB`: memory for rendered storefront pages in each storefront
+    /// process (0 turns the page cache off). docs/FRESHNESS.md.
+    pub cache_memory_mb: u64,
+    /// `HAAT_CACHE_TTL_SECS`: safety-net expiry of a cached page; freshness comes from
+    /// the event log, not from this.
+    pub cache_ttl_secs: u64,
+    /// `HAAT_REDIS_URL`: a Redis shared by every storefront process as the second cache
+    /// level, e.g. `redis://127.0.0.1:6379/`. Optional; Haat runs without it.
+    #[serde(serialize_with = "serialize_secret_option")]
+    pub redis_url: Option<SecretString>,
 }
 
 fn serialize_secret_option<S: serde::Serializer>(
@@ -145,6 +155,9 @@ impl Default for Config {
             payments_test_gateway_url: None,
             jobs_workers: 4,
             event_log: None,
+            cache_memory_mb: 64,
+            cache_ttl_secs: 300,
+            redis_url: None,
         }
     }
 }

@@ -5,6 +5,8 @@
 //! Boundary: this is the only crate that depends on every other one.
 
 pub mod app;
+pub mod background;
+pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod database;
@@ -15,5 +17,5 @@ pub mod secret;
 pub mod status;
 pub mod telemetry;
 
-pub use app::{build_router, Limits, Role};
+pub use app::{build_app, build_router, App, Limits, Role};
 pub use config::Config;

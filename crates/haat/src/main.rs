@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use haat::app::{build_router, Limits, Role};
+use haat::app::{build_app, Limits, Role};
 use haat::config::Config;
 use haat::database::Database;
 use haat::{demo, telemetry};
@@ -208,23 +208,22 @@ async fn serve_with(
         start_demo_gateway(&mut config, &mut tasks, background.clone()).await?;
     }
     let config = &config;
-    let (router, readiness) = build_router(config, role, database.db.clone(), Limits::default())?;
+    let app = build_app(config, role, database.db.clone(), Limits::default())?;
+    let (router, readiness) = (app.router, app.readiness);
+    if let Some(pages) = &app.pages {
+        haat::background::spawn_invalidation(
+            config,
+            &database.db,
+            pages,
+            &mut tasks,
+            background.clone(),
+        );
+    }
     if role != Role::Storefront {
         let db = database.db.clone();
         let stop = background.clone();
         tasks.spawn(async move { haat::maintenance::run(db, stop.cancelled_owned()).await });
-        let db = database.db.clone();
-        let stop = background.clone();
-        let target = haat::relay::Target::from_config(config.event_log.as_ref()).await?;
-        tasks.spawn(async move {
-            haat::relay::run(
-                db,
-                target,
-                haat::relay::RelaySettings::default(),
-                stop.cancelled_owned(),
-            )
-            .await
-        });
+        haat::background::spawn_relay(config, &database.db, &mut tasks, background.clone()).await?;
         if config.jobs_workers > 0 {
             let registry = haat_jobs::Registry::new().register(haat_jobs::SmsJob::new(
                 haat::app::sms_sender(config).context("configuring sms for jobs")?,

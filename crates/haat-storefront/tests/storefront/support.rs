@@ -289,11 +289,12 @@ pub fn app(catalog: MemoryCatalog) -> Router {
 pub fn app_with_media(catalog: MemoryCatalog, media: MediaStore) -> Router {
     let mut config = StorefrontConfig::new(PUBLIC_URL.parse().unwrap());
     config.page_size = 48;
-    let state = StorefrontState {
-        catalog: Arc::new(catalog),
+    let state = StorefrontState::new(
+        Arc::new(catalog),
         media,
         config,
-    };
+        haat_cache::PageCache::disabled(),
+    );
     haat_storefront::router(state).fallback(haat_storefront::not_found)
 }
 

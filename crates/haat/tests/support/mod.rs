@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use haat::app::{build_router, Limits, Role};
+use haat::app::{build_app, Limits, Role};
 use haat::config::Config;
 use haat_api::IpLimit;
 use haat_db::{Db, PoolSettings};
@@ -25,6 +25,9 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The relay and the page cache's invalidation feed, as `haat serve` runs them.
+    background: tokio::task::JoinSet<()>,
+    stop_background: tokio_util::sync::CancellationToken,
 }
 
 /// Generous per-IP limits: a suite logs in hundreds of times from 127.0.0.1. The
@@ -83,7 +86,24 @@ impl TestApp {
             ..Config::default()
         };
         let db = Db::connect_lazy(&database_url, &PoolSettings::default()).expect("pool");
-        let (router, readiness) = build_router(&config, role, db.clone(), limits).expect("router");
+        let app = build_app(&config, role, db.clone(), limits).expect("router");
+        let (router, readiness) = (app.router, app.readiness);
+        let stop_background = tokio_util::sync::CancellationToken::new();
+        let mut background = tokio::task::JoinSet::new();
+        if let Some(pages) = &app.pages {
+            haat::background::spawn_invalidation(
+                &config,
+                &db,
+                pages,
+                &mut background,
+                stop_background.clone(),
+            );
+        }
+        if role != Role::Storefront {
+            haat::background::spawn_relay(&config, &db, &mut background, stop_background.clone())
+                .await
+                .expect("relay");
+        }
         let (shutdown, signal) = oneshot::channel::<()>();
         let serve_readiness = readiness.clone();
         let task = tokio::spawn(async move {
@@ -112,6 +132,8 @@ impl TestApp {
             _dir: dir,
             shutdown: Some(shutdown),
             task: Some(task),
+            background,
+            stop_background,
         }
     }
 
@@ -207,6 +229,24 @@ impl TestApp {
         (status, response.text().await.unwrap_or_default())
     }
 
+    /// Polls a public (storefront) JSON path until `done` accepts it: the storefront is
+    /// served from the page cache and promises freshness within a second of a commit
+    /// (docs/FRESHNESS.md), not read-your-writes. Bounded: panics after 10 s.
+    pub async fn storefront_json_until(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let (status, body) = self.get_json(path, None).await;
+            if status == 200 && done(&body) {
+                return body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{path} never showed the change: {status} {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
@@ -214,6 +254,8 @@ impl TestApp {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.stop_background.cancel();
+        while self.background.join_next().await.is_some() {}
     }
 }
 

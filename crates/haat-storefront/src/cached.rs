@@ -1,0 +1,71 @@
+//! How the storefront uses the page cache: one canonical key per page (so `?utm_source=…`
+//! and reordered parameters share an entry), builds that turn a source answer into a
+//! [`CachedPage`], and the headers a cached answer carries.
+
+use askama::Template;
+use axum::response::Response;
+use bytes::Bytes;
+use haat_cache::{CachedPage, Miss};
+use haat_domain::catalog::{CatalogQuery, StoreProfile};
+use http::{header, HeaderMap, HeaderValue};
+
+use crate::html::{html_security_headers, CATALOG_CACHE_CONTROL};
+use crate::{CatalogError, StorefrontState};
+
+pub(crate) const HTML: &str = "text/html; charset=utf-8";
+pub(crate) const JSON: &str = "application/json";
+
+/// `kind/slug?sort&category&after&limit`: everything that changes the page, nothing else.
+pub(crate) fn listing_key(kind: &str, slug: &str, query: &CatalogQuery) -> String {
+    format!(
+        "{kind}/{slug}?{}&{}&{}&{}",
+        query.sort.as_str(),
+        query.category.map(|id| id.to_string()).unwrap_or_default(),
+        query
+            .after
+            .as_ref()
+            .map(|cursor| cursor.encode())
+            .unwrap_or_default(),
+        query.limit
+    )
+}
+
+pub(crate) fn unavailable(error: CatalogError) -> Miss {
+    Miss::Unavailable(error.reason.into())
+}
+
+/// A rendered template as a cache entry of `store`.
+pub(crate) fn html_entry(
+    store: &StoreProfile,
+    template: &impl Template,
+) -> Result<CachedPage, Miss> {
+    let body = template.render().map_err(|error| {
+        tracing::error!(%error, "storefront template failed to render");
+        Miss::Failed(error.to_string().into())
+    })?;
+    Ok(entry(store, HTML, Bytes::from(body)))
+}
+
+pub(crate) fn entry(store: &StoreProfile, content_type: &'static str, body: Bytes) -> CachedPage {
+    CachedPage::build(store.id.as_uuid(), store.change_seq, content_type, body)
+}
+
+/// The response for a cached page: negotiated encoding or `304`, plus the catalog's
+/// caching policy (and, for HTML, the security headers every page carries).
+pub(crate) fn respond(
+    state: &StorefrontState,
+    page: &CachedPage,
+    request: &HeaderMap,
+    html: bool,
+) -> Response {
+    let mut response = page.respond(request);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CATALOG_CACHE_CONTROL),
+    );
+    if html {
+        html_security_headers(headers, &state.csp);
+    }
+    response
+}

@@ -1,0 +1,54 @@
+//! The background tasks of a serving process, each stopping when `stop` is cancelled:
+//! the relay (captured changes → event log) and the page cache's invalidation feed.
+//! `haat serve`/`api`/`storefront` and the in-process test app start them the same way.
+
+use haat_cache::PageCache;
+use haat_db::Db;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+
+/// The relay loop, to the event log `HAAT_EVENT_LOG` names.
+pub async fn spawn_relay(
+    config: &Config,
+    db: &Db,
+    tasks: &mut JoinSet<()>,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let target = crate::relay::Target::from_config(config.event_log.as_ref()).await?;
+    let db = db.clone();
+    tasks.spawn(async move {
+        crate::relay::run(
+            db,
+            target,
+            crate::relay::RelaySettings::default(),
+            stop.cancelled_owned(),
+        )
+        .await
+    });
+    Ok(())
+}
+
+/// The feed that keeps `pages` fresh from the event log.
+pub fn spawn_invalidation(
+    config: &Config,
+    db: &Db,
+    pages: &PageCache,
+    tasks: &mut JoinSet<()>,
+    stop: CancellationToken,
+) {
+    let config = config.clone();
+    let db = db.clone();
+    let pages = pages.clone();
+    tasks.spawn(async move {
+        crate::cache::run_invalidation(
+            &config,
+            db,
+            pages,
+            crate::cache::FeedSettings::default(),
+            stop.cancelled_owned(),
+        )
+        .await;
+    });
+}
