@@ -67,6 +67,10 @@ fn check_prerequisites(browser: bool) -> Result {
     if !has("nats-server") {
         missing.push("nats-server");
     }
+    // The page cache's shared level is tested against a real Redis.
+    if !has("redis-server") {
+        missing.push("redis-server");
+    }
     if browser {
         if !has("chromium") {
             missing.push("chromium");

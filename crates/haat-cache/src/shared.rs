@@ -136,6 +136,12 @@ impl SharedTier {
             Err(reason) => {
                 metrics::counter!("haat_cache_redis_calls_total", "op" => op, "outcome" => "error")
                     .increment(1);
+                // Start over with a new connection on the next (trial) call rather than
+                // wait on the old one's own reconnection.
+                *self
+                    .connection
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
                 tracing::debug!(op, reason, "redis call failed");
                 self.breaker.failure(&reason);
                 None

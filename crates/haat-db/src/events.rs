@@ -234,6 +234,18 @@ impl Db {
         Ok(depth)
     }
 
+    /// Seconds the oldest captured change has waited for the relay (`None`: nothing
+    /// waits). A growing age means no relay is moving changes.
+    pub async fn outbox_oldest_age(&self) -> Result<Option<f64>> {
+        let age: Option<(f64,)> = sqlx::query_as(
+            "SELECT extract(epoch FROM clock_timestamp() - committed_at)::float8
+             FROM change_outbox ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(age.map(|(age,)| age))
+    }
+
     /// Subscribes to the relay's notifications (a connection of its own).
     pub async fn event_listener(&self) -> Result<EventListener> {
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;

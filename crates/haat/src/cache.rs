@@ -68,6 +68,9 @@ pub struct FeedSettings {
     pub poll_timeout: Duration,
     /// Pause before following again after a failure.
     pub retry_after: Duration,
+    /// A captured change waiting longer than this for the relay makes the feed
+    /// unhealthy.
+    pub relay_stall: Duration,
 }
 
 impl Default for FeedSettings {
@@ -77,6 +80,7 @@ impl Default for FeedSettings {
             wait: Duration::from_millis(500),
             poll_timeout: Duration::from_secs(5),
             retry_after: Duration::from_millis(500),
+            relay_stall: Duration::from_secs(2),
         }
     }
 }
@@ -113,9 +117,22 @@ pub async fn run_invalidation(
                     () = tokio::time::sleep(settings.retry_after) => {}
                 }
             };
-            follow(log, cache, settings, stop).await;
+            follow(log, cache, Some(db), settings, stop).await;
         }
-        _ => follow(PgEventLog::new(db), cache, settings, stop).await,
+        _ => {
+            let log = PgEventLog::new(db.clone());
+            follow(log, cache, Some(db), settings, stop).await;
+        }
+    }
+}
+
+/// Whether captured changes are moving: the oldest one waiting for the relay is younger
+/// than `limit`. A failed check counts as "not moving".
+async fn relay_moving(db: &Db, limit: Duration) -> bool {
+    match tokio::time::timeout(Duration::from_secs(2), db.outbox_oldest_age()).await {
+        Ok(Ok(None)) => true,
+        Ok(Ok(Some(age))) => age <= limit.as_secs_f64(),
+        Ok(Err(_)) | Err(_) => false,
     }
 }
 
@@ -130,10 +147,14 @@ fn failed(stage: &'static str, reason: &str) {
 }
 
 /// The feed over one engine: follow from the head, tell the cache of every event and
-/// beat after every poll; on failure, follow again from the last position read.
+/// beat after every poll; on failure, follow again from the last position read. With
+/// `outbox`, a beat also needs the relay to be moving captured changes (the oldest
+/// waiting one younger than `settings.relay_stall`): a quiet log is not proof of
+/// freshness when nothing is relaying.
 pub async fn follow<L: EventLog>(
     log: L,
     cache: PageCache,
+    outbox: Option<Db>,
     settings: FeedSettings,
     stop: impl std::future::Future<Output = ()> + Send,
 ) {
@@ -187,8 +208,17 @@ pub async fn follow<L: EventLog>(
                             .max(0.0);
                         metrics::gauge!("haat_cache_invalidation_lag_seconds").set(lag);
                     }
-                    cache.heartbeat();
-                    metrics::gauge!("haat_cache_invalidation_healthy").set(1.0);
+                    let moving = match &outbox {
+                        Some(db) => relay_moving(db, settings.relay_stall).await,
+                        None => true,
+                    };
+                    if moving {
+                        cache.heartbeat();
+                        metrics::gauge!("haat_cache_invalidation_healthy").set(1.0);
+                    } else {
+                        metrics::gauge!("haat_cache_invalidation_healthy").set(0.0);
+                        tracing::debug!("captured changes are waiting for a relay");
+                    }
                 }
                 Ok(Err(error)) => {
                     failed("poll", &error.to_string());

@@ -68,12 +68,22 @@ impl TestApp {
     }
 
     pub async fn spawn_on(role: Role, limits: Limits, database_url: String) -> TestApp {
+        TestApp::spawn_configured(role, limits, database_url, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn_on`], with settings changed by `configure` (e.g. a Redis).
+    pub async fn spawn_configured(
+        role: Role,
+        limits: Limits,
+        database_url: String,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let address = listener.local_addr().expect("local addr");
-        let config = Config {
+        let mut config = Config {
             listen: address,
             public_url: Some(format!("http://{address}/").parse().unwrap()),
             data_dir: dir.path().to_path_buf(),
@@ -85,6 +95,7 @@ impl TestApp {
             payments_webhook_secret: Some(SecretString::from(WEBHOOK_SECRET)),
             ..Config::default()
         };
+        configure(&mut config);
         let db = Db::connect_lazy(&database_url, &PoolSettings::default()).expect("pool");
         let app = build_app(&config, role, db.clone(), limits).expect("router");
         let (router, readiness) = (app.router, app.readiness);
