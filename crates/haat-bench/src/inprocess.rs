@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use haat::app::{build_router, Limits, Role};
+use haat::app::{build_app, Limits, Role};
 use haat::config::Config;
 use haat_db::Db;
 use sqlx::postgres::PgPoolOptions;
@@ -19,6 +19,7 @@ use crate::seed::BenchStore;
 /// The whole router on 127.0.0.1:0, served by `haat_http::serve` as `haat serve` does.
 pub struct App {
     base: String,
+    pages: Option<haat_cache::PageCache>,
     client: reqwest::Client,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
@@ -29,7 +30,8 @@ impl App {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let mut config = config.clone();
         config.listen = listener.local_addr()?;
-        let (router, readiness) = build_router(&config, Role::All, db, Limits::default())?;
+        let built = build_app(&config, Role::All, db, Limits::default())?;
+        let (router, readiness, pages) = (built.router, built.readiness, built.pages);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(haat_http::serve(
             listener,
@@ -42,6 +44,7 @@ impl App {
         ));
         let app = App {
             base: format!("http://{}", config.listen),
+            pages,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
                 .build()?,
@@ -300,8 +303,13 @@ pub struct ColdWarm {
     /// The same request as seen by the client over loopback.
     pub cold_client_ms: f64,
     pub cold_statements: usize,
-    /// Server times of the warm requests that followed, in order.
+    /// Server times of the warm requests that followed, in order: page cache hits.
     pub warm_ms: Vec<f64>,
+    /// Server times of rebuilds on the warm pool (the page cache emptied before each):
+    /// what a shopper waits when the page changed.
+    pub rebuild_ms: Vec<f64>,
+    /// Statements of one such rebuild.
+    pub rebuild_statements: usize,
 }
 
 pub async fn cold_then_warm(
@@ -326,6 +334,22 @@ pub async fn cold_then_warm(
         app.get(path).await?;
     }
     let warm_ms = probe.stop_timing();
+    let mut rebuild_ms = Vec::new();
+    let mut rebuild_statements = 0;
+    if let Some(pages) = &app.pages {
+        for n in 0..warm {
+            pages.clear();
+            probe.start_timing();
+            if n == 0 {
+                probe.start_queries();
+            }
+            app.get(path).await?;
+            if n == 0 {
+                rebuild_statements = probe.stop_queries().len();
+            }
+            rebuild_ms.extend(probe.stop_timing());
+        }
+    }
     app.stop().await?;
     Ok(ColdWarm {
         label: label.to_owned(),
@@ -333,6 +357,8 @@ pub async fn cold_then_warm(
         cold_client_ms,
         cold_statements,
         warm_ms,
+        rebuild_ms,
+        rebuild_statements,
     })
 }
 

@@ -231,16 +231,19 @@ fn plans(out: &mut String, plans: &[Plan]) {
 fn cold(out: &mut String, runs: &[ColdWarm], store: &str) {
     let _ = writeln!(
         out,
-        "## Store page build time, cold and warm ({store})\n\nServer time from Haat's own request log (`duration_ms`); client time over loopback in brackets.\n\n| first request after… | cold | statements | warm median | warm p99 | warm n |\n|---|--:|--:|--:|--:|--:|"
+        "## Store page build time: cold, rebuilt, and from the page cache ({store})\n\nServer time from Haat's own request log (`duration_ms`); client time over loopback in brackets. *Cold*: the first request of a fresh process (empty page cache, new pool). *Rebuild*: the page cache emptied before each request, pool and PostgreSQL warm: what the first shopper after a change waits (queries, render, gzip + brotli). *Hit*: served from the page cache.\n\n| first request after… | cold | statements | rebuild median | rebuild p99 | statements per rebuild | hit median | hit p99 | n |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|"
     );
     for run in runs {
         let _ = writeln!(
             out,
-            "| {} | {:.1} ms ({:.1} ms) | {} | {:.2} ms | {:.2} ms | {} |",
+            "| {} | {:.1} ms ({:.1} ms) | {} | {:.2} ms | {:.2} ms | {} | {:.3} ms | {:.3} ms | {} |",
             run.label,
             run.cold_ms,
             run.cold_client_ms,
             run.cold_statements,
+            percentile(&run.rebuild_ms, 50.0),
+            percentile(&run.rebuild_ms, 99.0),
+            run.rebuild_statements,
             percentile(&run.warm_ms, 50.0),
             percentile(&run.warm_ms, 99.0),
             run.warm_ms.len()
