@@ -133,7 +133,12 @@ impl Counted {
     }
 }
 
+/// One page built from the database: the page cache is emptied first, so what is
+/// counted is a rebuild (on a warm pool).
 async fn counted(app: &App, probe: &Probe, path: &str) -> anyhow::Result<Counted> {
+    if let Some(pages) = &app.pages {
+        pages.clear();
+    }
     probe.start_timing();
     probe.start_queries();
     let page = app.get(path).await;

@@ -149,6 +149,18 @@ impl SharedTier {
         }
     }
 
+    /// Asks Redis directly (no breaker), for `haat status`.
+    pub async fn ping(&self) -> Result<(), String> {
+        let mut connection = self.connection().await?;
+        let answer = tokio::time::timeout(
+            self.settings.timeout * 10,
+            redis::cmd("PING").query_async::<String>(&mut connection),
+        )
+        .await
+        .map_err(|_| "no answer in time".to_owned())?;
+        answer.map(|_| ()).map_err(|error| error.to_string())
+    }
+
     /// The shared copy of `key`, if Redis has one and answers in time.
     pub async fn get(&self, key: &str) -> Option<CachedPage> {
         let full = format!("{}{key}", self.settings.prefix);

@@ -82,6 +82,27 @@ impl NatsEventLog {
         })
     }
 
+    /// The durable consumer groups of the stream (ordered, per-process tails are
+    /// ephemeral and not listed), by name.
+    pub async fn groups(&self) -> Result<Vec<String>> {
+        let mut consumers = self.stream.consumers();
+        let mut names = Vec::new();
+        while let Some(info) = consumers.next().await {
+            let info = info.map_err(engine)?;
+            if info.config.durable_name.is_some() {
+                names.push(info.name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// The stream's last sequence (its head offset).
+    pub async fn last_sequence(&self) -> Result<u64> {
+        let mut info = self.stream.clone();
+        Ok(info.info().await.map_err(engine)?.state.last_sequence)
+    }
+
     /// One relay round: publishes up to `limit` captured changes, then deletes them
     /// from the outbox. Returns how many were published (0 when another relay has the
     /// turn or there was nothing).

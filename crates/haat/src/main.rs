@@ -162,7 +162,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Status => {
             let database = Database::open(&config).await?;
-            let report = haat::status::report(&database.db).await;
+            let parts = haat::status::Parts::from_config(&config).await;
+            let report = haat::status::report_with(&database.db, &parts).await;
             database.close_if_started().await;
             print!("{}", report.render());
             if report.healthy() {

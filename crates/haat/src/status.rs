@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use haat_db::Db;
-use haat_events::{EventLog, PgEventLog};
+use haat_events::{EventLog, Lag, PgEventLog};
 use tokio::time::timeout;
 
 /// Captured changes waiting for the relay beyond this mean it is not keeping up.
@@ -54,8 +54,57 @@ impl Report {
     }
 }
 
+/// Parts beyond PostgreSQL that this deployment is configured with.
+#[derive(Default)]
+pub struct Parts {
+    /// `HAAT_EVENT_LOG=nats://…`: the stream (or why it could not be reached).
+    pub nats: Option<Result<haat_events::NatsEventLog, String>>,
+    /// `HAAT_REDIS_URL`: the page cache's shared level.
+    pub redis: Option<std::sync::Arc<haat_cache::SharedTier>>,
+}
+
+impl Parts {
+    /// The parts `config` names, connected with a timeout.
+    pub async fn from_config(config: &crate::Config) -> Parts {
+        let mut parts = Parts::default();
+        if let Some(url) = config
+            .event_log
+            .as_ref()
+            .filter(|url| url.scheme() == "nats")
+        {
+            let connected = timeout(
+                CHECK_TIMEOUT,
+                haat_events::NatsEventLog::connect(
+                    url.as_str(),
+                    haat_events::NatsSettings::default(),
+                ),
+            )
+            .await;
+            parts.nats = Some(match connected {
+                Ok(Ok(log)) => Ok(log),
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(_) => Err("no answer within 5 s".to_owned()),
+            });
+        }
+        if let Some(url) = &config.redis_url {
+            let settings =
+                haat_cache::RedisSettings::new(secrecy::ExposeSecret::expose_secret(url));
+            parts.redis = haat_cache::SharedTier::new(settings)
+                .ok()
+                .map(std::sync::Arc::new);
+        }
+        parts
+    }
+}
+
 /// Asks every part; never fails (an unanswered question is an unhealthy line).
 pub async fn report(db: &Db) -> Report {
+    report_with(db, &Parts::default()).await
+}
+
+/// [`report`], plus the NATS stream's consumer groups (instead of PostgreSQL's) and
+/// Redis when configured.
+pub async fn report_with(db: &Db, parts: &Parts) -> Report {
     let mut report = Report::default();
     let failed = |error: String| format!("cannot tell: {error}");
 
@@ -77,27 +126,21 @@ pub async fn report(db: &Db) -> Report {
         _ => report.push("relay / event log", false, "cannot tell"),
     }
 
-    let log = PgEventLog::new(db.clone());
-    match timeout(CHECK_TIMEOUT, db.consumers()).await {
-        Ok(Ok(consumers)) if consumers.is_empty() => {
-            report.push("consumers", true, "none registered yet");
+    match &parts.nats {
+        None => pg_consumers(db, &mut report).await,
+        Some(Ok(log)) => nats_consumers(log, &mut report).await,
+        Some(Err(error)) => report.push("event log (NATS)", false, failed(error.clone())),
+    }
+
+    if let Some(redis) = &parts.redis {
+        match redis.ping().await {
+            Ok(()) => report.push("redis (page cache)", true, "reachable"),
+            Err(error) => report.push(
+                "redis (page cache)",
+                false,
+                format!("unreachable ({error}); storefronts serve from memory and PostgreSQL"),
+            ),
         }
-        Ok(Ok(consumers)) => {
-            for (name, position) in consumers {
-                match timeout(CHECK_TIMEOUT, log.lag(&name)).await {
-                    Ok(Ok(lag)) => report.push(
-                        format!("consumer {name}"),
-                        lag.seconds <= LAG_LIMIT_SECONDS,
-                        format!(
-                            "at offset {position}, {} events / {:.1} s behind",
-                            lag.events, lag.seconds
-                        ),
-                    ),
-                    _ => report.push(format!("consumer {name}"), false, "cannot tell"),
-                }
-            }
-        }
-        _ => report.push("consumers", false, "cannot tell"),
     }
 
     match timeout(CHECK_TIMEOUT, db.job_counts()).await {
@@ -112,4 +155,58 @@ pub async fn report(db: &Db) -> Report {
         _ => report.push("background jobs", false, "cannot tell"),
     }
     report
+}
+
+fn lag_line(report: &mut Report, name: &str, position: String, lag: Lag) {
+    report.push(
+        format!("consumer {name}"),
+        lag.seconds <= LAG_LIMIT_SECONDS,
+        format!(
+            "{position}, {} events / {:.1} s behind",
+            lag.events, lag.seconds
+        ),
+    );
+}
+
+async fn nats_consumers(log: &haat_events::NatsEventLog, report: &mut Report) {
+    match timeout(CHECK_TIMEOUT, log.last_sequence()).await {
+        Ok(Ok(last)) => report.push(
+            "event log (NATS)",
+            true,
+            format!("stream at sequence {last}"),
+        ),
+        _ => report.push("event log (NATS)", false, "cannot tell"),
+    }
+    match timeout(CHECK_TIMEOUT, log.groups()).await {
+        Ok(Ok(groups)) if groups.is_empty() => {
+            report.push("consumers", true, "none registered yet");
+        }
+        Ok(Ok(groups)) => {
+            for name in groups {
+                match timeout(CHECK_TIMEOUT, log.lag(&name)).await {
+                    Ok(Ok(lag)) => lag_line(report, &name, "durable on the stream".to_owned(), lag),
+                    _ => report.push(format!("consumer {name}"), false, "cannot tell"),
+                }
+            }
+        }
+        _ => report.push("consumers", false, "cannot tell"),
+    }
+}
+
+async fn pg_consumers(db: &Db, report: &mut Report) {
+    let log = PgEventLog::new(db.clone());
+    match timeout(CHECK_TIMEOUT, db.consumers()).await {
+        Ok(Ok(consumers)) if consumers.is_empty() => {
+            report.push("consumers", true, "none registered yet");
+        }
+        Ok(Ok(consumers)) => {
+            for (name, position) in consumers {
+                match timeout(CHECK_TIMEOUT, log.lag(&name)).await {
+                    Ok(Ok(lag)) => lag_line(report, &name, format!("at offset {position}"), lag),
+                    _ => report.push(format!("consumer {name}"), false, "cannot tell"),
+                }
+            }
+        }
+        _ => report.push("consumers", false, "cannot tell"),
+    }
 }

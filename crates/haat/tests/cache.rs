@@ -687,3 +687,51 @@ async fn killing_nats_mid_stream_loses_no_event_and_pages_converge() {
     assert_eq!(check_order(&events), committed, "every update, once");
     converged(&client, &db, &[node.base()], &slug, &products).await;
 }
+
+#[tokio::test]
+async fn status_shows_the_nats_groups_and_redis_and_fails_when_redis_is_gone() {
+    use haat_events::{EventLog, Subscription};
+
+    let nats = haat_testkit::nats::start_nats().await;
+    let mut redis = haat_testkit::redis::start_redis().await;
+    let url = haat_testkit::fresh_database().await;
+    let db = Db::connect_lazy(&url, &PoolSettings::default()).unwrap();
+    let config = haat::Config {
+        event_log: Some(nats.url.parse().unwrap()),
+        redis_url: Some(SecretString::from(redis.url.clone())),
+        ..haat::Config::default()
+    };
+    // A durable group on the stream (and an ordered tail, which is not a group).
+    let log = haat_events::NatsEventLog::connect(&nats.url, haat_events::NatsSettings::default())
+        .await
+        .unwrap();
+    let mut group = log.subscribe("search").await.unwrap();
+    assert!(group
+        .next_batch(1, Duration::from_millis(50))
+        .await
+        .unwrap()
+        .is_empty());
+    let _tail = log.follow(None).await.unwrap();
+
+    let parts = haat::status::Parts::from_config(&config).await;
+    let report = haat::status::report_with(&db, &parts).await;
+    let text = report.render();
+    assert!(report.healthy(), "{text}");
+    for line in ["event log (NATS)", "consumer search", "redis (page cache)"] {
+        assert!(text.contains(line), "{text}");
+    }
+    assert_eq!(
+        text.matches("consumer ").count(),
+        1,
+        "only durable groups: {text}"
+    );
+
+    redis.kill();
+    let report = haat::status::report_with(&db, &parts).await;
+    assert!(!report.healthy());
+    assert!(
+        report.render().contains("FAIL  redis (page cache)"),
+        "{}",
+        report.render()
+    );
+}
