@@ -136,6 +136,14 @@ async fn relay_moving(db: &Db, limit: Duration) -> bool {
     }
 }
 
+/// Whether a change can alter a storefront page. An order's own row never does: what
+/// it changes on a page (stock) arrives as the product's update. Skipping the rest is
+/// safe because a page is fresh when its sequence is at least that of every change
+/// that could alter it.
+fn shown_on_pages(event: &haat_events::Event) -> bool {
+    event.entity != "order"
+}
+
 fn failed(stage: &'static str, reason: &str) {
     metrics::counter!("haat_cache_invalidation_failures_total", "stage" => stage).increment(1);
     metrics::gauge!("haat_cache_invalidation_healthy").set(0.0);
@@ -197,7 +205,7 @@ pub async fn follow<L: EventLog>(
             };
             match polled {
                 Ok(Ok(events)) => {
-                    for event in &events {
+                    for event in events.iter().filter(|event| shown_on_pages(event)) {
                         cache.observe(event.store_id, event.store_seq);
                     }
                     if let Some(last) = events.last() {
