@@ -125,9 +125,31 @@ impl FloorSource for NoFloors {
     }
 }
 
+/// Counts a lookup. Literal labels let the macro build its key statically (no
+/// allocation on the hot path).
 fn lookup(tier: &'static str, outcome: &'static str) {
-    metrics::counter!("haat_cache_lookups_total", "tier" => tier, "outcome" => outcome)
-        .increment(1);
+    let counter = match (tier, outcome) {
+        ("memory", "hit") => {
+            metrics::counter!("haat_cache_lookups_total", "tier" => "memory", "outcome" => "hit")
+        }
+        ("memory", "stale") => {
+            metrics::counter!("haat_cache_lookups_total", "tier" => "memory", "outcome" => "stale")
+        }
+        ("memory", "miss") => {
+            metrics::counter!("haat_cache_lookups_total", "tier" => "memory", "outcome" => "miss")
+        }
+        ("memory", _) => {
+            metrics::counter!("haat_cache_lookups_total", "tier" => "memory", "outcome" => "bypass")
+        }
+        (_, "hit") => {
+            metrics::counter!("haat_cache_lookups_total", "tier" => "redis", "outcome" => "hit")
+        }
+        (_, "stale") => {
+            metrics::counter!("haat_cache_lookups_total", "tier" => "redis", "outcome" => "stale")
+        }
+        _ => metrics::counter!("haat_cache_lookups_total", "tier" => "redis", "outcome" => "miss"),
+    };
+    counter.increment(1);
 }
 
 impl PageCache {

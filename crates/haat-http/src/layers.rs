@@ -2,6 +2,7 @@
 //! every log line and in the `x-request-id` response header), a tracing span per request,
 //! per-route Prometheus metrics, panic capture and a request timeout.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -11,10 +12,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http::request::Parts;
 use http::{HeaderName, StatusCode};
+use metrics::SharedString;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId as TowerRequestId, SetRequestIdLayer,
+};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
@@ -32,6 +36,32 @@ pub fn request_id_of(parts: &Parts) -> Option<&str> {
         .headers
         .get(REQUEST_ID)
         .and_then(|value| value.to_str().ok())
+}
+
+/// Request ids for requests that come without one: a random 64-bit prefix drawn once per
+/// process and a counter (`9f2c41d07a3be215-1a`). Unique across a fleet without a
+/// random draw per request (a v4 UUID costs a `getrandom` call each).
+#[derive(Clone, Copy, Debug, Default)]
+struct MakeSequentialId;
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn process_prefix() -> u64 {
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    *PREFIX.get_or_init(|| {
+        let bytes = *uuid::Uuid::new_v4().as_bytes();
+        u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default())
+    })
+}
+
+impl MakeRequestId for MakeSequentialId {
+    fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<TowerRequestId> {
+        let n = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{:016x}-{n:x}", process_prefix());
+        http::HeaderValue::from_str(&id)
+            .ok()
+            .map(TowerRequestId::new)
+    }
 }
 
 /// Installs the process-wide Prometheus recorder once and returns its handle; later
@@ -93,7 +123,7 @@ pub fn observability_layers(router: Router, timeout: Duration) -> Router {
         .layer(middleware::from_fn(track_metrics))
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeSequentialId))
                 .layer(trace)
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::custom(|_| {
@@ -109,26 +139,127 @@ pub fn observability_layers(router: Router, timeout: Duration) -> Router {
         )
 }
 
+/// One route's metric handles, registered once (registering builds and hashes a key
+/// with its labels; the hot path only bumps atomics).
+struct RouteMetrics {
+    route: String,
+    method: http::Method,
+    status: u16,
+    requests: metrics::Counter,
+    errors: Option<metrics::Counter>,
+    duration: metrics::Histogram,
+}
+
+type RouteTable =
+    std::sync::RwLock<std::collections::HashMap<u64, Vec<std::sync::Arc<RouteMetrics>>>>;
+
+fn route_metrics(
+    method: &http::Method,
+    route: &str,
+    status: StatusCode,
+) -> std::sync::Arc<RouteMetrics> {
+    use std::hash::{Hash, Hasher};
+    static TABLE: OnceLock<RouteTable> = OnceLock::new();
+    let table = TABLE.get_or_init(Default::default);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (method.as_str(), route, status.as_u16()).hash(&mut hasher);
+    let hash = hasher.finish();
+    let matches = |m: &&std::sync::Arc<RouteMetrics>| {
+        m.method == *method && m.route == route && m.status == status.as_u16()
+    };
+    if let Some(found) = table
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(&hash)
+        .and_then(|bucket| bucket.iter().find(matches).cloned())
+    {
+        return found;
+    }
+    let labels = [
+        ("method", SharedString::from(method_label(method))),
+        ("route", SharedString::from(route.to_owned())),
+        ("status", status_label(status)),
+    ];
+    let entry = std::sync::Arc::new(RouteMetrics {
+        route: route.to_owned(),
+        method: method.clone(),
+        status: status.as_u16(),
+        requests: metrics::counter!("haat_http_requests_total", &labels),
+        errors: status
+            .is_server_error()
+            .then(|| metrics::counter!("haat_http_errors_total", &labels)),
+        duration: metrics::histogram!("haat_http_request_duration_seconds", &labels[..2]),
+    });
+    table
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(hash)
+        .or_default()
+        .push(entry.clone());
+    entry
+}
+
 /// Counts requests and errors and records latency per route template.
 async fn track_metrics(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = request.method().clone();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    let status = response.status();
-    let labels = [
-        ("method", method),
-        ("route", route),
-        ("status", status.as_u16().to_string()),
-    ];
-    metrics::counter!("haat_http_requests_total", &labels).increment(1);
-    if status.is_server_error() {
-        metrics::counter!("haat_http_errors_total", &labels).increment(1);
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let handles = route_metrics(&method, route, response.status());
+    handles.requests.increment(1);
+    if let Some(errors) = &handles.errors {
+        errors.increment(1);
     }
-    metrics::histogram!("haat_http_request_duration_seconds", &labels[..2])
-        .record(started.elapsed().as_secs_f64());
+    handles.duration.record(started.elapsed().as_secs_f64());
     response
+}
+
+/// Labels without an allocation for the usual methods and statuses.
+fn method_label(method: &http::Method) -> Cow<'static, str> {
+    match *method {
+        http::Method::GET => Cow::Borrowed("GET"),
+        http::Method::POST => Cow::Borrowed("POST"),
+        http::Method::PATCH => Cow::Borrowed("PATCH"),
+        http::Method::PUT => Cow::Borrowed("PUT"),
+        http::Method::DELETE => Cow::Borrowed("DELETE"),
+        http::Method::HEAD => Cow::Borrowed("HEAD"),
+        _ => Cow::Owned(method.as_str().to_owned()),
+    }
+}
+
+fn status_label(status: StatusCode) -> SharedString {
+    match status.as_u16() {
+        200 => SharedString::const_str("200"),
+        201 => SharedString::const_str("201"),
+        204 => SharedString::const_str("204"),
+        303 => SharedString::const_str("303"),
+        304 => SharedString::const_str("304"),
+        400 => SharedString::const_str("400"),
+        404 => SharedString::const_str("404"),
+        422 => SharedString::const_str("422"),
+        other => SharedString::from(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_request_ids_are_unique_and_share_the_process_prefix() {
+        let request = http::Request::new(());
+        let mut make = MakeSequentialId;
+        let ids: Vec<String> = (0..3)
+            .map(|_| {
+                let id = make.make_request_id(&request).unwrap();
+                id.header_value().to_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_ne!(ids[0], ids[1]);
+        assert_ne!(ids[1], ids[2]);
+        let prefix = |id: &String| id.split('-').next().unwrap().to_owned();
+        assert_eq!(prefix(&ids[0]), prefix(&ids[2]));
+        assert_eq!(prefix(&ids[0]).len(), 16);
+    }
 }

@@ -5,14 +5,13 @@
 //! domain's read model, so renaming a Rust field never silently changes the API.
 //! Errors use the shared `{"error": {"code", "message", "field"?}}` shape.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::response::Response;
 use bytes::Bytes;
 use haat_cache::Miss;
 use haat_domain::catalog::{CatalogPage, CategoryEntry, ImageRef, ProductCard, StoreProfile};
 use haat_domain::{decimal_string, Currency, StoreSlug};
 use haat_http::{ApiError, ErrorBody, Path};
-use http::HeaderMap;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
@@ -135,7 +134,7 @@ pub(crate) async fn catalog_json(
     State(state): State<StorefrontState>,
     Path(raw_slug): Path<String>,
     RawQuery(raw_query): RawQuery,
-    request: HeaderMap,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let _timer = PageTimer::start("catalog_json");
     let slug = StoreSlug::parse(&raw_slug).map_err(|_| ApiError::not_found("store"))?;
@@ -146,10 +145,10 @@ pub(crate) async fn catalog_json(
         .and_then(|limit| params.catalog_query(limit))
         .map_err(|invalid| ApiError::invalid(invalid.field, invalid.error))?;
     let key = cached::listing_key("json", slug.as_str(), &query);
-    let build = {
+    let build = || {
         let state = state.clone();
         let slug = slug.clone();
-        move || async move {
+        async move {
             let page = state
                 .catalog
                 .catalog_page(&slug, &query)
@@ -162,7 +161,7 @@ pub(crate) async fn catalog_json(
         }
     };
     match state.pages.get_or_build(&key, build).await {
-        Ok(page) => Ok(cached::respond(&state, &page, &request, false)),
+        Ok(page) => Ok(cached::respond(&state, &page, request.headers(), false)),
         Err(Miss::NotFound) => Err(ApiError::not_found("store")),
         Err(Miss::Unavailable(reason)) => {
             tracing::warn!(store.slug = %slug, error = %reason, "storefront catalog unavailable");

@@ -90,15 +90,26 @@ impl StorefrontConfig {
     }
 }
 
-/// Everything the storefront handlers share. Cheap to clone.
+/// Everything the storefront handlers share, behind one `Arc`: axum clones the state
+/// for every request, so a clone must be a reference count, not a copy of the config.
 #[derive(Clone)]
-pub struct StorefrontState {
+pub struct StorefrontState(std::sync::Arc<StorefrontShared>);
+
+pub struct StorefrontShared {
     pub catalog: SharedCatalog,
     pub media: MediaStore,
     pub config: StorefrontConfig,
     pub pages: PageCache,
     /// The content security policy, computed once from the config.
     csp: HeaderValue,
+}
+
+impl std::ops::Deref for StorefrontState {
+    type Target = StorefrontShared;
+
+    fn deref(&self) -> &StorefrontShared {
+        &self.0
+    }
 }
 
 impl StorefrontState {
@@ -109,13 +120,13 @@ impl StorefrontState {
         pages: PageCache,
     ) -> StorefrontState {
         let csp = html::content_security_policy(config.image_origin().as_deref());
-        StorefrontState {
+        StorefrontState(std::sync::Arc::new(StorefrontShared {
             catalog,
             media,
             config,
             pages,
             csp,
-        }
+        }))
     }
 }
 
@@ -150,7 +161,16 @@ impl PageTimer {
 
 impl Drop for PageTimer {
     fn drop(&mut self) {
-        metrics::histogram!("haat_storefront_page_build_seconds", "page" => self.page)
-            .record(self.started.elapsed().as_secs_f64());
+        // Literal labels: the key is built statically, no allocation per request.
+        let histogram = match self.page {
+            "store" => metrics::histogram!("haat_storefront_page_build_seconds", "page" => "store"),
+            "product" => {
+                metrics::histogram!("haat_storefront_page_build_seconds", "page" => "product")
+            }
+            _ => {
+                metrics::histogram!("haat_storefront_page_build_seconds", "page" => "catalog_json")
+            }
+        };
+        histogram.record(self.started.elapsed().as_secs_f64());
     }
 }
