@@ -19,38 +19,12 @@ use uuid::Uuid;
 /// number of captured product updates.
 async fn write_changes(db: &Db, updates: usize) -> usize {
     let mut products = Vec::new();
-    for n in 0..2u64 {
-        let seller = Uuid::now_v7();
-        let store = Uuid::now_v7();
-        sqlx::query("INSERT INTO sellers (id, phone) VALUES ($1, $2)")
-            .bind(seller)
-            .bind(format!(
-                "+9197{:08}",
-                (u64::from_le_bytes(store.as_bytes()[8..16].try_into().unwrap()) + n) % 100_000_000
-            ))
-            .execute(db.pool())
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO stores (id, seller_id, slug, name) VALUES ($1, $2, $3, 'S')")
-            .bind(store)
-            .bind(seller)
-            .bind(format!("suite-{}", store.simple()))
-            .execute(db.pool())
-            .await
-            .unwrap();
-        for p in 0..2 {
-            let id = Uuid::now_v7();
-            sqlx::query(
-                "INSERT INTO products (id, store_id, name, price_minor) VALUES ($1, $2, $3, 1)",
-            )
-            .bind(id)
-            .bind(store)
-            .bind(format!("P{p}"))
-            .execute(db.pool())
-            .await
-            .unwrap();
-            products.push(id);
-        }
+    for _ in 0..2 {
+        products.extend(
+            haat_testkit::seed::store_with_products(db, 2)
+                .await
+                .products,
+        );
     }
     for n in 0..updates {
         sqlx::query("UPDATE products SET price_minor = $2, version = version + 1 WHERE id = $1")

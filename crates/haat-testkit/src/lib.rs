@@ -12,6 +12,8 @@ pub mod exif;
 pub mod nats;
 pub mod png;
 pub mod redis;
+pub mod seed;
+pub mod server;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -373,40 +373,8 @@ async fn stopping_redis_mid_load_costs_no_request_and_redis_is_used_again_after(
 
 /// A seller, a store and `count` products, by SQL; returns (store id, slug, products).
 async fn catalog(db: &Db, count: usize) -> (Uuid, String, Vec<Uuid>) {
-    let seller = Uuid::now_v7();
-    let store = Uuid::now_v7();
-    let slug = format!("kill-{}", &store.simple().to_string()[20..]);
-    sqlx::query("INSERT INTO sellers (id, phone) VALUES ($1, $2)")
-        .bind(seller)
-        .bind(format!(
-            "+9197{:08}",
-            u64::from_le_bytes(store.as_bytes()[8..16].try_into().unwrap()) % 100_000_000
-        ))
-        .execute(db.pool())
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO stores (id, seller_id, slug, name) VALUES ($1, $2, $3, 'Kill Store')")
-        .bind(store)
-        .bind(seller)
-        .bind(&slug)
-        .execute(db.pool())
-        .await
-        .unwrap();
-    let mut products = Vec::new();
-    for n in 0..count {
-        let id = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO products (id, store_id, name, price_minor) VALUES ($1, $2, $3, 100)",
-        )
-        .bind(id)
-        .bind(store)
-        .bind(format!("Item {n}"))
-        .execute(db.pool())
-        .await
-        .unwrap();
-        products.push(id);
-    }
-    (store, slug, products)
+    let seeded = haat_testkit::seed::store_with_products(db, count).await;
+    (seeded.id, seeded.slug, seeded.products)
 }
 
 /// Price changes round after round, with a pause, so the stream lasts a while.

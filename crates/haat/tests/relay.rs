@@ -18,41 +18,8 @@ async fn database() -> (String, Db) {
 /// A seller, a store and `count` products, by SQL (the capture triggers fire as for any
 /// other writer).
 async fn catalog(db: &Db, count: usize) -> (Uuid, Vec<Uuid>) {
-    let seller = Uuid::now_v7();
-    let store = Uuid::now_v7();
-    sqlx::query("INSERT INTO sellers (id, phone) VALUES ($1, $2)")
-        .bind(seller)
-        .bind(format!(
-            "+9198{:08}",
-            u64::from_le_bytes(store.as_bytes()[8..16].try_into().unwrap()) % 100_000_000
-        ))
-        .execute(db.pool())
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO stores (id, seller_id, slug, name) VALUES ($1, $2, $3, 'Relay Store')",
-    )
-    .bind(store)
-    .bind(seller)
-    .bind(format!("relay-{}", store.simple()))
-    .execute(db.pool())
-    .await
-    .unwrap();
-    let mut products = Vec::new();
-    for n in 0..count {
-        let id = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO products (id, store_id, name, price_minor) VALUES ($1, $2, $3, 100)",
-        )
-        .bind(id)
-        .bind(store)
-        .bind(format!("Item {n}"))
-        .execute(db.pool())
-        .await
-        .unwrap();
-        products.push(id);
-    }
-    (store, products)
+    let seeded = haat_testkit::seed::store_with_products(db, count).await;
+    (seeded.id, seeded.products)
 }
 
 async fn update_prices(db: &Db, products: &[Uuid], rounds: i64) -> u64 {
