@@ -149,12 +149,7 @@ pub(crate) async fn catalog_json(
         let state = state.clone();
         let slug = slug.clone();
         async move {
-            let page = state
-                .catalog
-                .catalog_page(&slug, &query)
-                .await
-                .map_err(cached::unavailable)?
-                .ok_or(Miss::NotFound)?;
+            let page = cached::catalog_page(&state, &slug, &query).await?;
             let body = serde_json::to_vec(&catalog_body(&state.config, &page))
                 .map_err(|error| Miss::Failed(error.to_string().into()))?;
             Ok(cached::entry(&page.store, cached::JSON, Bytes::from(body)))

@@ -6,7 +6,8 @@ use askama::Template;
 use axum::response::Response;
 use bytes::Bytes;
 use haat_cache::{CachedPage, Miss};
-use haat_domain::catalog::{CatalogQuery, StoreProfile};
+use haat_domain::catalog::{CatalogPage, CatalogQuery, StoreProfile};
+use haat_domain::StoreSlug;
 use http::{header, HeaderMap, HeaderValue};
 
 use crate::html::{html_security_headers, CATALOG_CACHE_CONTROL};
@@ -32,6 +33,21 @@ pub(crate) fn listing_key(kind: &str, slug: &str, query: &CatalogQuery) -> Strin
 
 pub(crate) fn unavailable(error: CatalogError) -> Miss {
     Miss::Unavailable(error.reason.into())
+}
+
+/// One page of the catalog from the source, for a build: a missing store is
+/// [`Miss::NotFound`], a failing source [`Miss::Unavailable`].
+pub(crate) async fn catalog_page(
+    state: &StorefrontState,
+    slug: &StoreSlug,
+    query: &CatalogQuery,
+) -> Result<CatalogPage, Miss> {
+    state
+        .catalog
+        .catalog_page(slug, query)
+        .await
+        .map_err(unavailable)?
+        .ok_or(Miss::NotFound)
 }
 
 /// A rendered template as a cache entry of `store`.

@@ -48,12 +48,7 @@ pub(crate) async fn store_page(
         let state = state.clone();
         let slug = slug.clone();
         async move {
-            let page = state
-                .catalog
-                .catalog_page(&slug, &query)
-                .await
-                .map_err(cached::unavailable)?
-                .ok_or(Miss::NotFound)?;
+            let page = cached::catalog_page(&state, &slug, &query).await?;
             html_entry(&page.store, &StorePage::new(&state.config, &page, &query))
         }
     };

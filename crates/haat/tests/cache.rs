@@ -54,6 +54,29 @@ async fn until_shows(client: &reqwest::Client, url: &str, wanted: &[String]) {
     }
 }
 
+/// The seller changes a product's price through the API.
+async fn set_price(
+    app: &TestApp,
+    token: &str,
+    store_id: &str,
+    product: &serde_json::Value,
+    price: &str,
+) {
+    let path = format!(
+        "/api/v1/stores/{store_id}/products/{}",
+        product["id"].as_str().unwrap()
+    );
+    let (status, body) = app
+        .send(
+            reqwest::Method::PATCH,
+            &path,
+            Some(token),
+            Some(json!({ "price": price })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[tokio::test]
 async fn store_pages_negotiate_revalidate_and_show_a_change_within_the_bound() {
     let app = TestApp::spawn().await;
@@ -127,18 +150,7 @@ async fn store_pages_negotiate_revalidate_and_show_a_change_within_the_bound() {
 
     // The seller changes the price: the page shows it (within the freshness bound), and
     // the old validator no longer matches.
-    let (status, _) = app
-        .send(
-            reqwest::Method::PATCH,
-            &format!(
-                "/api/v1/stores/{store_id}/products/{}",
-                product["id"].as_str().unwrap()
-            ),
-            Some(&token),
-            Some(json!({ "price": "199" })),
-        )
-        .await;
-    assert_eq!(status, 200);
+    set_price(&app, &token, store_id, &product, "199").await;
     until_shows(&app.client, &page_url, &[rupees(19_900)]).await;
     let changed = get(&app.client, &page_url, &[("if-none-match", &etag)]).await;
     assert_eq!(changed.status(), 200);
@@ -218,18 +230,7 @@ async fn two_nodes_sharing_redis_serve_each_others_pages_and_both_follow_changes
 
     // A change through A's API: both nodes show it; the stale Redis copy is not served
     // by either.
-    let (status, _) = a
-        .send(
-            reqwest::Method::PATCH,
-            &format!(
-                "/api/v1/stores/{store_id}/products/{}",
-                product["id"].as_str().unwrap()
-            ),
-            Some(&token),
-            Some(json!({ "price": "850" })),
-        )
-        .await;
-    assert_eq!(status, 200);
+    set_price(&a, &token, store_id, &product, "850").await;
     for node in [&a, &b] {
         until_shows(
             &node.client,
