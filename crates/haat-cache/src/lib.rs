@@ -301,6 +301,21 @@ impl PageCache {
         }
     }
 
+    /// The page for `key` only if it is in memory and known fresh without asking
+    /// anything (no floor lookup, no rebuild): the fast path for hits.
+    pub async fn fresh_hit(&self, key: &str) -> Option<Arc<CachedPage>> {
+        if !self.enabled() {
+            return None;
+        }
+        let page = self.inner.pages.get(key).await?;
+        if self.fresh_known(&page) == Some(true) {
+            lookup("memory", "hit");
+            Some(page)
+        } else {
+            None
+        }
+    }
+
     /// The page for `key`: from memory if fresh, else from one shared rebuild (which
     /// tries Redis before calling `build`). `build` must read the store's change
     /// sequence no later than the data it renders.

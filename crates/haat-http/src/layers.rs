@@ -64,6 +64,38 @@ impl MakeRequestId for MakeSequentialId {
     }
 }
 
+/// A new request id (as the stack would make for a request without one).
+pub fn new_request_id() -> http::HeaderValue {
+    let request = http::Request::new(());
+    MakeSequentialId
+        .make_request_id(&request)
+        .map(|id| id.header_value().clone())
+        .unwrap_or_else(|| http::HeaderValue::from_static("-"))
+}
+
+/// Records a request answered outside the middleware stack (a page-cache hit served
+/// before routing): the same metrics and the same request log line as the stack's.
+pub fn record_request(
+    method: &http::Method,
+    route: &str,
+    status: StatusCode,
+    request_id: &http::HeaderValue,
+    started: Instant,
+) {
+    let elapsed = started.elapsed();
+    let handles = route_metrics(method, route, status);
+    handles.requests.increment(1);
+    handles.duration.record(elapsed.as_secs_f64());
+    tracing::info!(
+        request_id = request_id.to_str().unwrap_or("-"),
+        http.method = %method,
+        http.route = route,
+        http.status = status.as_u16(),
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        "request finished"
+    );
+}
+
 /// Installs the process-wide Prometheus recorder once and returns its handle; later
 /// calls (several test apps in one process) get the same handle.
 pub fn install_metrics_recorder() -> PrometheusHandle {

@@ -13,5 +13,8 @@ pub mod signature;
 
 pub use error::{ApiError, ErrorBody};
 pub use extract::{client_ip, Json, Path, Query};
-pub use layers::{install_metrics_recorder, observability_layers, request_id_of, RequestId};
+pub use layers::{
+    install_metrics_recorder, new_request_id, observability_layers, record_request, request_id_of,
+    RequestId,
+};
 pub use server::{serve, shutdown_signal, Readiness};

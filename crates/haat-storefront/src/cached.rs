@@ -85,3 +85,48 @@ pub(crate) fn respond(
     }
     response
 }
+
+/// A fresh page-cache hit for `GET /{slug}` (any listing query), answered in full
+/// (negotiation, `304`, the page's headers, a request id, the request's metrics and log
+/// line) without the router and its middleware; `None` sends the request down the
+/// normal path (a miss, a stale page, another route, a bad parameter). The binary puts
+/// this in front of everything: on a hit nothing can wait, fail or panic, which is what
+/// the stack's timeout and guards are for.
+pub async fn serve_hit(
+    state: &StorefrontState,
+    request: &http::request::Parts,
+) -> Option<Response> {
+    let started = std::time::Instant::now();
+    if request.method != http::Method::GET {
+        return None;
+    }
+    let raw_slug = request.uri.path().strip_prefix('/')?;
+    if raw_slug.contains('/') {
+        return None;
+    }
+    let slug = StoreSlug::parse(raw_slug).ok()?;
+    let params = crate::query::ListingParams::from_query_string(request.uri.query());
+    let query = params.catalog_query(state.config.page_size()).ok()?;
+    let page = state
+        .pages
+        .fresh_hit(&listing_key("store", slug.as_str(), &query))
+        .await?;
+    let mut response = respond(state, &page, &request.headers, true);
+    let request_id = request
+        .headers
+        .get("x-request-id")
+        .cloned()
+        .unwrap_or_else(haat_http::new_request_id);
+    response.headers_mut().insert(
+        http::HeaderName::from_static("x-request-id"),
+        request_id.clone(),
+    );
+    haat_http::record_request(
+        &request.method,
+        "/{slug}",
+        response.status(),
+        &request_id,
+        started,
+    );
+    Some(response)
+}

@@ -37,6 +37,7 @@ pub use api::{
     openapi, StorefrontCatalog, StorefrontCategory, StorefrontImage, StorefrontProduct,
     StorefrontStore,
 };
+pub use cached::serve_hit;
 pub use html::not_found;
 
 /// Page helpers shared with the checkout pages, so every shopper-facing page carries the

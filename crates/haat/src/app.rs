@@ -200,6 +200,7 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
             )));
     }
     let mut pages = None;
+    let mut hits = None;
     if role.serves_storefront() {
         let cache = crate::cache::page_cache(config, &db)?;
         let mut storefront_config = StorefrontConfig::new(config.public_url());
@@ -211,6 +212,7 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
             cache.clone(),
         );
         pages = Some(cache);
+        hits = Some(storefront.clone());
         router = router.merge(haat_storefront::router(storefront));
         let checkout = CheckoutState::new(
             db.clone(),
@@ -228,15 +230,35 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CompressionLayer::new().gzip(true).br(true));
-    let router = observability_layers(
+    let mut router = observability_layers(
         router,
         Duration::from_secs(config.request_timeout_secs.max(1)),
     );
+    if let Some(storefront) = hits {
+        // Fresh store-page hits are answered before routing (the measured hot path,
+        // docs/BENCHMARKS.md); everything else takes the full stack.
+        router = router.layer(axum::middleware::from_fn_with_state(storefront, serve_hits));
+    }
     Ok(App {
         router,
         readiness,
         pages,
     })
+}
+
+async fn serve_hits(
+    State(storefront): State<StorefrontState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    match haat_storefront::serve_hit(&storefront, &parts).await {
+        Some(response) => response,
+        None => {
+            next.run(axum::extract::Request::from_parts(parts, body))
+                .await
+        }
+    }
 }
 
 /// Unknown paths: a JSON error under `/api/`, the friendly HTML page elsewhere.

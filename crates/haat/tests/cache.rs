@@ -135,6 +135,22 @@ async fn store_pages_negotiate_revalidate_and_show_a_change_within_the_bound() {
     assert_eq!(unbrotlied, html);
     assert_ne!(etag, gzip_etag);
 
+    // Hits are answered before routing, with everything the full stack adds: a request
+    // id (kept when the client sent one), the security headers, the route's metrics.
+    let hit = get(&app.client, &page_url, &[("x-request-id", "trace-hit-1")]).await;
+    assert_eq!(hit.status(), 200);
+    assert_eq!(hit.headers()["x-request-id"], "trace-hit-1");
+    assert_eq!(hit.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(hit.headers()["etag"].to_str().unwrap(), etag);
+    let hit = get(&app.client, &page_url, &[]).await;
+    assert!(!hit.headers()["x-request-id"].is_empty());
+    let (_, metrics) = app.get_text("/metrics").await;
+    assert!(
+        metrics
+            .contains("haat_http_requests_total{method=\"GET\",route=\"/{slug}\",status=\"200\"}"),
+        "{metrics}"
+    );
+
     // Revalidation: a 304 without a body for any of the page's validators.
     for validator in [&etag, &gzip_etag] {
         let again = get(
