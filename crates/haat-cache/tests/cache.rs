@@ -339,3 +339,41 @@ async fn redis_dying_costs_no_lookup_and_is_used_again_when_back() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_frozen_redis_costs_timeouts_not_errors_and_is_used_again_when_it_thaws() {
+    let redis = haat_testkit::redis::start_redis().await;
+    let floors = Arc::new(Floors::default());
+    let store = Uuid::now_v7();
+    floors.commit(store, 1);
+    let mut redis_settings = RedisSettings::new(&redis.url);
+    redis_settings.cooldown = Duration::from_millis(300);
+    let tier = Arc::new(SharedTier::new(redis_settings).unwrap());
+    let cache = node(&floors, Some(tier.clone()));
+    let builds = Arc::new(AtomicUsize::new(0));
+    served_seq(&cache, "warm", &floors, store, &builds).await;
+
+    // Slow Redis: it accepts connections but answers nothing. Every lookup still
+    // answers (each Redis call gives up at its timeout), and the breaker opens.
+    redis.pause();
+    for n in 0..10 {
+        assert_eq!(
+            served_seq(&cache, &format!("slow{n}"), &floors, store, &builds).await,
+            1
+        );
+    }
+    assert!(cache.shared_degraded(), "timeouts opened the breaker");
+
+    redis.resume();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut n = 0;
+    while cache.shared_degraded() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the breaker never closed"
+        );
+        n += 1;
+        served_seq(&cache, &format!("thawed{n}"), &floors, store, &builds).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -17,6 +17,15 @@ impl RedisServer {
         self.process.kill();
     }
 
+    /// Freezes it (SIGSTOP): connections hang instead of failing.
+    pub fn pause(&self) {
+        self.process.pause();
+    }
+
+    pub fn resume(&self) {
+        self.process.resume();
+    }
+
     /// Starts it again on the same port, empty.
     pub async fn restart(&mut self) {
         self.process.restart().await;

@@ -56,9 +56,31 @@ impl ServerProcess {
     }
 
     pub fn kill(&mut self) {
+        self.resume();
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+    }
+
+    /// Freezes the process (SIGSTOP): it keeps its port and accepts connections but
+    /// answers nothing, like a server stuck on a slow disk or a long command.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused process go on (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let status = std::process::Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status()
+                .expect("kill(1)");
+            assert!(status.success(), "kill {signal} {}", self.name);
         }
     }
 
