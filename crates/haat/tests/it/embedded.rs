@@ -2,7 +2,7 @@
 //! acknowledged writes survive `kill -9` of Haat and of PostgreSQL, the next start
 //! reuses the cluster, and SIGTERM drains and stops everything cleanly.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

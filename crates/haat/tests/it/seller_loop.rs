@@ -1,7 +1,7 @@
 //! The seller's whole loop over HTTP: phone → code → store → product with a photo →
 //! a live store link that shows it.
 
-mod support;
+use crate::support;
 
 use reqwest::multipart::{Form, Part};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! exist (404 `not_found`) and nothing of it may change. A positive control runs the same
 //! requests on the seller's own data, so a 404 here can only come from the tenant check.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

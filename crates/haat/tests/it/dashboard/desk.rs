@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::browser::{attribute_after, first_product_id, photo, Browser};
+use super::browser::{attribute_after, first_product_id, photo, Browser};
 use crate::support::TestApp;
 
 /// A signed-in seller with a store and one product: (slug, product id).

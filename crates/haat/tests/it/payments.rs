@@ -2,7 +2,7 @@
 //! server sending signed webhooks to the real endpoint, and the exactly-once guarantees
 //! under duplicates, concurrency, reordering, forgery and replays.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! A retried or double-tapped product creation creates one product.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::TestApp;

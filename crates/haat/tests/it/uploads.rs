@@ -3,7 +3,7 @@
 //! WebP within the limits is a 4xx naming `image` and leaves no trace; what is accepted is
 //! served re-encoded, without its EXIF (GPS included).
 
-mod support;
+use crate::support;
 
 use haat_testkit::exif::{insert_exif, GPS_LATITUDE_RATIONALS};
 use haat_testkit::png::png_declaring;

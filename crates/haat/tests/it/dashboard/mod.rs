@@ -3,8 +3,7 @@
 //! product with a photo → the store page lists it), CSRF refusals, validation that keeps
 //! what was typed, and that one seller cannot reach another's products.
 
-#[path = "../support/mod.rs"]
-mod support;
+use crate::support;
 
 mod browser;
 mod desk;

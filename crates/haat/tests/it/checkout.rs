@@ -1,7 +1,7 @@
 //! The shopper's side over real HTTP: the order API (idempotency, bad input, stock under
 //! concurrency), the cart and checkout forms with cookies, the status page and invoice.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! single use, hashed storage and per-token logout. Time is simulated by moving the
 //! database timestamps; nothing here waits.
 
-mod support;
+use crate::support;
 
 use haat::app::{Limits, Role};
 use haat_api::auth::{code_hash, token_hash};

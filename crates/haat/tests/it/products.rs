@@ -2,7 +2,7 @@
 //! PATCH semantics, delete, keyset pagination in every order for the seller and the
 //! public catalog, and the OpenAPI document.
 
-mod support;
+use crate::support;
 
 use std::cmp::Reverse;
 use std::collections::HashSet;

@@ -1,7 +1,7 @@
 //! The seller's order desk over HTTP: list, filter, search, detail, the state machine,
 //! mark paid, invoice, CSV export, discount codes, checkout settings, and isolation.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::*;

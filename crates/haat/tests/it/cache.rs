@@ -4,7 +4,7 @@
 //! with SIGKILL (and NATS killed) in the middle of a stream of price changes: every event
 //! reaches the log once, in order, and every page converges to the database.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -2,7 +2,7 @@
 //! every refused request the seller's data is exactly as before. Markup is data: stored
 //! as typed and escaped wherever it is shown.
 
-mod support;
+use crate::support;
 
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
