@@ -31,11 +31,11 @@ impl App {
         let mut config = config.clone();
         config.listen = listener.local_addr()?;
         let built = build_app(&config, Role::All, db, Limits::default())?;
-        let (router, readiness, pages) = (built.router, built.readiness, built.pages);
+        let (service, readiness, pages) = (built.service, built.readiness, built.pages);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(haat_http::serve(
             listener,
-            router,
+            service,
             readiness,
             Duration::ZERO,
             async move {

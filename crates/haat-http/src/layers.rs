@@ -46,36 +46,96 @@ struct MakeSequentialId;
 
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn process_prefix() -> u64 {
-    static PREFIX: OnceLock<u64> = OnceLock::new();
-    *PREFIX.get_or_init(|| {
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The process prefix as 16 hex digits, drawn once.
+fn process_prefix() -> &'static [u8; 16] {
+    static PREFIX: OnceLock<[u8; 16]> = OnceLock::new();
+    PREFIX.get_or_init(|| {
         let bytes = *uuid::Uuid::new_v4().as_bytes();
-        u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default())
+        let prefix = u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default());
+        let mut digits = [0; 16];
+        for (i, digit) in digits.iter_mut().enumerate() {
+            *digit = HEX[((prefix >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        digits
     })
+}
+
+/// The next id, written into a stack buffer (the hot path formats nothing).
+fn next_request_id() -> http::HeaderValue {
+    request_id_value(NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
+fn request_id_value(n: u64) -> http::HeaderValue {
+    let mut id = [0u8; 33];
+    id[..16].copy_from_slice(process_prefix());
+    id[16] = b'-';
+    let digits = (16 - n.leading_zeros() as usize / 4).max(1);
+    for i in 0..digits {
+        id[17 + i] = HEX[((n >> (4 * (digits - 1 - i))) & 0xf) as usize];
+    }
+    http::HeaderValue::from_bytes(&id[..17 + digits])
+        .unwrap_or_else(|_| http::HeaderValue::from_static("-"))
 }
 
 impl MakeRequestId for MakeSequentialId {
     fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<TowerRequestId> {
-        let n = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let id = format!("{:016x}-{n:x}", process_prefix());
-        http::HeaderValue::from_str(&id)
-            .ok()
-            .map(TowerRequestId::new)
+        Some(TowerRequestId::new(next_request_id()))
     }
 }
 
 /// A new request id (as the stack would make for a request without one).
 pub fn new_request_id() -> http::HeaderValue {
-    let request = http::Request::new(());
-    MakeSequentialId
-        .make_request_id(&request)
-        .map(|id| id.header_value().clone())
-        .unwrap_or_else(|| http::HeaderValue::from_static("-"))
+    next_request_id()
 }
 
 /// Records a request answered outside the middleware stack (a page-cache hit served
-/// before routing): the same metrics and the same request log line as the stack's.
-pub fn record_request(
+/// before routing) for one fixed route: the same metrics and the same request log line
+/// as the stack's, its handles for `200` and `304` resolved once (other statuses take
+/// the shared table):
+/// `static STORE_PAGE: RouteRecorder = RouteRecorder::new(Method::GET, "/{slug}");`.
+pub struct RouteRecorder {
+    method: http::Method,
+    route: &'static str,
+    ok: OnceLock<std::sync::Arc<RouteMetrics>>,
+    not_modified: OnceLock<std::sync::Arc<RouteMetrics>>,
+}
+
+impl RouteRecorder {
+    pub const fn new(method: http::Method, route: &'static str) -> RouteRecorder {
+        RouteRecorder {
+            method,
+            route,
+            ok: OnceLock::new(),
+            not_modified: OnceLock::new(),
+        }
+    }
+
+    pub fn record(&self, status: StatusCode, request_id: &http::HeaderValue, started: Instant) {
+        let resolve = || route_metrics(&self.method, self.route, status);
+        let other;
+        let handles = match status {
+            StatusCode::OK => self.ok.get_or_init(resolve),
+            StatusCode::NOT_MODIFIED => self.not_modified.get_or_init(resolve),
+            _ => {
+                other = resolve();
+                &other
+            }
+        };
+        record_with(
+            handles,
+            &self.method,
+            self.route,
+            status,
+            request_id,
+            started,
+        );
+    }
+}
+
+fn record_with(
+    handles: &RouteMetrics,
     method: &http::Method,
     route: &str,
     status: StatusCode,
@@ -83,8 +143,10 @@ pub fn record_request(
     started: Instant,
 ) {
     let elapsed = started.elapsed();
-    let handles = route_metrics(method, route, status);
     handles.requests.increment(1);
+    if let Some(errors) = &handles.errors {
+        errors.increment(1);
+    }
     handles.duration.record(elapsed.as_secs_f64());
     tracing::info!(
         request_id = request_id.to_str().unwrap_or("-"),
@@ -293,5 +355,18 @@ mod tests {
         let prefix = |id: &String| id.split('-').next().unwrap().to_owned();
         assert_eq!(prefix(&ids[0]), prefix(&ids[2]));
         assert_eq!(prefix(&ids[0]).len(), 16);
+    }
+
+    #[test]
+    fn request_ids_are_the_prefix_and_the_counter_in_lowercase_hex() {
+        let text = |n: u64| request_id_value(n).to_str().unwrap().to_owned();
+        let prefix = std::str::from_utf8(process_prefix()).unwrap().to_owned();
+        assert_eq!(prefix.len(), 16);
+        assert!(prefix
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        for n in [0, 1, 15, 16, 255, 0x1234_abcd, u64::MAX] {
+            assert_eq!(text(n), format!("{prefix}-{n:x}"));
+        }
     }
 }

@@ -14,7 +14,7 @@ pub mod signature;
 pub use error::{ApiError, ErrorBody};
 pub use extract::{client_ip, Json, Path, Query};
 pub use layers::{
-    install_metrics_recorder, new_request_id, observability_layers, record_request, request_id_of,
-    RequestId,
+    install_metrics_recorder, new_request_id, observability_layers, request_id_of, RequestId,
+    RouteRecorder,
 };
 pub use server::{serve, shutdown_signal, Readiness};

@@ -10,8 +10,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use std::convert::Infallible;
+
+use axum::extract::Request;
+use axum::response::Response;
+use axum::ServiceExt;
 use tokio::net::TcpListener;
+use tower::Service;
 
 /// Whether this process should receive traffic. Flipped to draining on shutdown.
 #[derive(Clone, Debug, Default)]
@@ -54,16 +59,20 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves; then marks the process as
+/// Serves `service` (a `Router`, or a service wrapping one) on `listener` until `shutdown` resolves; then marks the process as
 /// draining, waits `drain_delay` so balancers see `/readyz` fail, stops accepting and
 /// waits for in-flight requests to finish.
-pub async fn serve(
+pub async fn serve<S>(
     listener: TcpListener,
-    router: Router,
+    service: S,
     readiness: Readiness,
     drain_delay: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
     let graceful = async move {
         shutdown.await;
         readiness.start_draining();
@@ -74,7 +83,7 @@ pub async fn serve(
     };
     axum::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
     )
     .with_graceful_shutdown(graceful)
     .await

@@ -18,17 +18,41 @@ pub(crate) const JSON: &str = "application/json";
 
 /// `kind/slug?sort&category&after&limit`: everything that changes the page, nothing else.
 pub(crate) fn listing_key(kind: &str, slug: &str, query: &CatalogQuery) -> String {
-    format!(
-        "{kind}/{slug}?{}&{}&{}&{}",
-        query.sort.as_str(),
-        query.category.map(|id| id.to_string()).unwrap_or_default(),
-        query
-            .after
-            .as_ref()
-            .map(|cursor| cursor.encode())
-            .unwrap_or_default(),
-        query.limit
-    )
+    use std::fmt::Write as _;
+    // Built by pushing (no format machinery): this runs on every page-cache hit.
+    let mut key = String::with_capacity(kind.len() + slug.len() + 48);
+    key.push_str(kind);
+    key.push('/');
+    key.push_str(slug);
+    key.push('?');
+    key.push_str(query.sort.as_str());
+    key.push('&');
+    if let Some(category) = query.category {
+        let _ = write!(key, "{category}");
+    }
+    key.push('&');
+    if let Some(cursor) = &query.after {
+        key.push_str(&cursor.encode());
+    }
+    key.push('&');
+    push_decimal(&mut key, query.limit);
+    key
+}
+
+fn push_decimal(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
 }
 
 pub(crate) fn unavailable(error: CatalogError) -> Miss {
@@ -121,12 +145,53 @@ pub async fn serve_hit(
         http::HeaderName::from_static("x-request-id"),
         request_id.clone(),
     );
-    haat_http::record_request(
-        &request.method,
-        "/{slug}",
-        response.status(),
-        &request_id,
-        started,
-    );
+    static STORE_PAGE: haat_http::RouteRecorder =
+        haat_http::RouteRecorder::new(http::Method::GET, "/{slug}");
+    STORE_PAGE.record(response.status(), &request_id, started);
     Some(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use haat_domain::catalog::{CatalogQuery, CatalogSort};
+    use haat_domain::CategoryId;
+
+    use super::listing_key;
+
+    #[test]
+    fn listing_keys_name_everything_that_changes_the_page() {
+        let category = CategoryId::parse("5f0c6a8e-2c4b-4d3e-9a1b-1234567890ab").unwrap();
+        let check = |query: CatalogQuery, expected: &str| {
+            assert_eq!(listing_key("store", "sharma-store", &query), expected);
+        };
+        let default = CatalogQuery {
+            sort: CatalogSort::parse("").unwrap(),
+            category: None,
+            after: None,
+            limit: 50,
+        };
+        check(
+            default.clone(),
+            &format!("store/sharma-store?{}&&&50", default.sort.as_str()),
+        );
+        check(
+            CatalogQuery {
+                category: Some(category),
+                limit: 7,
+                ..default.clone()
+            },
+            &format!("store/sharma-store?{}&{category}&&7", default.sort.as_str()),
+        );
+        for limit in [0, 1, 9, 10, 100, u32::MAX] {
+            let key = listing_key(
+                "json",
+                "s",
+                &CatalogQuery {
+                    limit,
+                    ..default.clone()
+                },
+            );
+            assert!(key.ends_with(&format!("&&&{limit}")), "{key}");
+        }
+    }
 }

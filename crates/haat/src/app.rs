@@ -131,22 +131,11 @@ pub fn sms_sender(config: &Config) -> anyhow::Result<SmsSender> {
     Ok(SmsSender::from_settings(&settings)?)
 }
 
-/// Builds the router for `role`, and the readiness flag the server flips on shutdown.
-pub fn build_router(
-    config: &Config,
-    role: Role,
-    db: Db,
-    limits: Limits,
-) -> anyhow::Result<(Router, Readiness)> {
-    let app = build_app(config, role, db, limits)?;
-    Ok((app.router, app.readiness))
-}
-
-/// What one process serves: its router, its readiness flag, and (for roles that serve
+/// What one process serves: its HTTP service, its readiness flag, and (for roles that serve
 /// the storefront) the page cache its invalidation feed must keep fresh
 /// ([`crate::background::spawn_invalidation`]).
 pub struct App {
-    pub router: Router,
+    pub service: HttpService,
     pub readiness: Readiness,
     pub pages: Option<haat_cache::PageCache>,
 }
@@ -230,34 +219,62 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CompressionLayer::new().gzip(true).br(true));
-    let mut router = observability_layers(
+    let router = observability_layers(
         router,
         Duration::from_secs(config.request_timeout_secs.max(1)),
     );
-    if let Some(storefront) = hits {
-        // Fresh store-page hits are answered before routing (the measured hot path,
-        // docs/BENCHMARKS.md); everything else takes the full stack.
-        router = router.layer(axum::middleware::from_fn_with_state(storefront, serve_hits));
-    }
     Ok(App {
-        router,
+        service: HttpService { hits, router },
         readiness,
         pages,
     })
 }
 
-async fn serve_hits(
-    State(storefront): State<StorefrontState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let (parts, body) = request.into_parts();
-    match haat_storefront::serve_hit(&storefront, &parts).await {
-        Some(response) => response,
-        None => {
-            next.run(axum::extract::Request::from_parts(parts, body))
-                .await
-        }
+/// The process's HTTP service: a fresh store-page hit (storefront roles) is answered
+/// before routing, by [`haat_storefront::serve_hit`], which keeps the request id, the
+/// security headers, the route's metrics and its log line; everything else goes through
+/// the router and its whole middleware stack. A layer on the `Router` would run after
+/// route matching (axum layers each route); this wraps the router instead, so a hit costs
+/// no matching, no per-route service clone and no stack (the measured hot path,
+/// docs/BENCHMARKS.md).
+#[derive(Clone)]
+pub struct HttpService {
+    hits: Option<StorefrontState>,
+    router: Router,
+}
+
+impl tower::Service<axum::extract::Request> for HttpService {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        // The router is always ready.
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let hits = self.hits.clone();
+        let mut router = self.router.clone();
+        Box::pin(async move {
+            let Some(storefront) = hits else {
+                return router.call(request).await;
+            };
+            let (parts, body) = request.into_parts();
+            match haat_storefront::serve_hit(&storefront, &parts).await {
+                Some(response) => Ok(response),
+                None => {
+                    router
+                        .call(axum::extract::Request::from_parts(parts, body))
+                        .await
+                }
+            }
+        })
     }
 }
 

@@ -17,5 +17,5 @@ pub mod secret;
 pub mod status;
 pub mod telemetry;
 
-pub use app::{build_app, build_router, App, Limits, Role};
+pub use app::{build_app, App, HttpService, Limits, Role};
 pub use config::Config;

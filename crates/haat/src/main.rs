@@ -216,7 +216,7 @@ async fn serve_with(
     }
     let config = &config;
     let app = build_app(config, role, database.db.clone(), Limits::default())?;
-    let (router, readiness) = (app.router, app.readiness);
+    let (service, readiness) = (app.service, app.readiness);
     if let Some(pages) = &app.pages {
         haat::background::spawn_invalidation(
             config,
@@ -270,7 +270,7 @@ async fn serve_with(
     println!("Press Ctrl-C to stop.");
     let served = serve(
         listener,
-        router,
+        service,
         readiness,
         Duration::from_millis(config.drain_delay_ms),
         shutdown_signal(),

@@ -98,7 +98,7 @@ impl TestApp {
         configure(&mut config);
         let db = Db::connect_lazy(&database_url, &PoolSettings::default()).expect("pool");
         let app = build_app(&config, role, db.clone(), limits).expect("router");
-        let (router, readiness) = (app.router, app.readiness);
+        let (service, readiness) = (app.service, app.readiness);
         let stop_background = tokio_util::sync::CancellationToken::new();
         let mut background = tokio::task::JoinSet::new();
         if let Some(pages) = &app.pages {
@@ -120,7 +120,7 @@ impl TestApp {
         let task = tokio::spawn(async move {
             serve(
                 listener,
-                router,
+                service,
                 serve_readiness,
                 std::time::Duration::ZERO,
                 async {
