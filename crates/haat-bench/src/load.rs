@@ -122,6 +122,11 @@ pub struct LoadReport {
     /// The largest readings while wrk ran with the most connections against Haat.
     pub loaded: Memory,
     pub haat_stopped_cleanly: bool,
+    /// `request finished` lines in Haat's log after it stopped, and the log's size.
+    pub request_log_lines: u64,
+    pub request_log_bytes: u64,
+    /// `RUST_LOG` Haat ran with.
+    pub log_level: String,
 }
 
 pub struct LoadOptions<'a> {
@@ -131,6 +136,8 @@ pub struct LoadOptions<'a> {
     pub connections: &'a [u32],
     pub duration: Duration,
     pub rounds: usize,
+    /// `RUST_LOG` for Haat: `info` (production's default) or e.g. `warn`.
+    pub log_level: &'a str,
 }
 
 pub(crate) async fn wait_ready(
@@ -168,15 +175,20 @@ pub(crate) fn start_haat(
             command.env_remove(key);
         }
     }
+    // The request log at its production level, one JSON line per request, into a file
+    // (what a service manager would capture), truncated at each start.
+    let log = std::fs::File::create(data_dir.join("haat-serve.log"))
+        .with_context(|| format!("cannot create the log file in {}", data_dir.display()))?;
     let child = command
         .arg("serve")
         .env("HAAT_LISTEN", format!("127.0.0.1:{port}"))
         .env("HAAT_DATA_DIR", data_dir)
         .env("HAAT_DRAIN_DELAY_MS", "0")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
+        .stderr(log)
         .spawn()
         .with_context(|| format!("cannot start {}", haat.display()))?;
     Ok(Guarded {
@@ -246,6 +258,22 @@ http {{
     })
 }
 
+/// Counts the request lines Haat logged (the proof that logging was on), then removes
+/// the log: at ~250 bytes a line, a run writes hundreds of megabytes.
+fn count_request_log(data_dir: &Path) -> anyhow::Result<(u64, u64)> {
+    use std::io::BufRead;
+    let path = data_dir.join("haat-serve.log");
+    let bytes = std::fs::metadata(&path)?.len();
+    let mut lines = 0;
+    for line in std::io::BufReader::new(std::fs::File::open(&path)?).lines() {
+        if line?.contains("\"request finished\"") {
+            lines += 1;
+        }
+    }
+    std::fs::remove_file(&path)?;
+    Ok((lines, bytes))
+}
+
 pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -263,7 +291,12 @@ pub async fn run(
         .build()?;
     let haat_port = free_port()?;
     let haat_base = format!("http://127.0.0.1:{haat_port}");
-    let mut haat = start_haat(options.haat, options.data_dir, haat_port, &[])?;
+    let mut haat = start_haat(
+        options.haat,
+        options.data_dir,
+        haat_port,
+        &[("RUST_LOG", options.log_level)],
+    )?;
     wait_ready(&client, &format!("{haat_base}/readyz"), &mut haat).await?;
     let url_path = format!("/{}", options.slug);
     let page = client.get(format!("{haat_base}{url_path}")).send().await?;
@@ -403,6 +436,7 @@ pub async fn run(
     {
         eprintln!("haat-bench: the embedded PostgreSQL is still running after haat stopped");
     }
+    let (request_log_lines, request_log_bytes) = count_request_log(options.data_dir)?;
     Ok(LoadReport {
         url_path,
         page_bytes: page.len(),
@@ -411,5 +445,8 @@ pub async fn run(
         idle,
         loaded,
         haat_stopped_cleanly: stopped,
+        request_log_lines,
+        request_log_bytes,
+        log_level: options.log_level.to_owned(),
     })
 }

@@ -72,6 +72,10 @@ struct Args {
     /// Skip the event backbone benchmarks (freshness, burst) for both log engines.
     #[arg(long)]
     no_events: bool,
+    /// `RUST_LOG` for Haat in the throughput test (`info`, the production default, logs
+    /// one line per request; `warn` shows what those lines cost).
+    #[arg(long, default_value = "info")]
+    log_level: String,
 }
 
 #[tokio::main]
@@ -252,6 +256,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 connections: &[64, 256],
                 duration: Duration::from_secs(args.duration),
                 rounds: args.rounds.max(1),
+                log_level: &args.log_level,
             };
             Some(load::run(tools, &options, &scratch).await?)
         }

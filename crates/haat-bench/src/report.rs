@@ -279,8 +279,16 @@ fn combined(runs: &[&WrkRun]) -> Combined {
 fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
     let _ = writeln!(
         out,
-        "## Throughput of `GET {}` ({} bytes of HTML, {} bytes gzip as sent) vs nginx serving the same bytes\n\nBoth answer `Accept-Encoding: gzip, deflate` (a browser on plain HTTP): Haat from its warm page cache, nginx with `gzip_static` from a file holding Haat's gzip body. Haat runs with its request ids, metrics and JSON logging on.\n",
-        load.url_path, load.page_bytes, load.gzip_bytes
+        "## Throughput of `GET {}` ({} bytes of HTML, {} bytes gzip as sent) vs nginx serving the same bytes\n\nBoth answer `Accept-Encoding: gzip, deflate` (a browser on plain HTTP): Haat from its warm page cache, nginx with `gzip_static` from a file holding Haat's gzip body. Haat runs as in production: a request id on every response, per-route metrics, and its JSON log at `RUST_LOG={}` into a file ({}).\n",
+        load.url_path,
+        load.page_bytes,
+        load.gzip_bytes,
+        load.log_level,
+        if load.log_level == "info" {
+            "the default: one `request finished` line per request"
+        } else {
+            "per-request lines filtered out; warnings and errors still written"
+        }
     );
     let _ = writeln!(
         out,
@@ -361,6 +369,19 @@ fn memory(out: &mut String, load: &LoadReport) {
         out,
         "loaded (max during the busiest wrk runs)",
         &load.loaded,
+    );
+    let haat_requests: u64 = load
+        .runs
+        .iter()
+        .filter(|run| run.server == "haat")
+        .map(|run| run.requests)
+        .sum();
+    let _ = writeln!(
+        out,
+        "\nHaat's request log over the runs: {} `request finished` lines ({:.0} MB) for the {} requests wrk counted in the timed runs (the warm-up and set-up requests are logged too).",
+        load.request_log_lines,
+        load.request_log_bytes as f64 / 1e6,
+        haat_requests
     );
     let _ = writeln!(
         out,
