@@ -62,11 +62,6 @@ fn process_prefix() -> &'static [u8; 16] {
     })
 }
 
-/// The next id, written into a stack buffer (the hot path formats nothing).
-fn next_request_id() -> http::HeaderValue {
-    request_id_value(NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-}
-
 fn request_id_value(n: u64) -> http::HeaderValue {
     let mut id = [0u8; 33];
     id[..16].copy_from_slice(process_prefix());
@@ -81,13 +76,14 @@ fn request_id_value(n: u64) -> http::HeaderValue {
 
 impl MakeRequestId for MakeSequentialId {
     fn make_request_id<B>(&mut self, _request: &http::Request<B>) -> Option<TowerRequestId> {
-        Some(TowerRequestId::new(next_request_id()))
+        Some(TowerRequestId::new(new_request_id()))
     }
 }
 
-/// A new request id (as the stack would make for a request without one).
+/// A new request id (as the stack makes for a request without one), written into a
+/// stack buffer: the hot path formats nothing.
 pub fn new_request_id() -> http::HeaderValue {
-    next_request_id()
+    request_id_value(NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 /// Records a request answered outside the middleware stack (a page-cache hit served
