@@ -125,6 +125,8 @@ pub struct LoadReport {
     /// `request finished` lines in Haat's log after it stopped, and the log's size.
     pub request_log_lines: u64,
     pub request_log_bytes: u64,
+    /// Lines in the logged nginx server's access log.
+    pub nginx_log_lines: u64,
     /// `RUST_LOG` Haat ran with.
     pub log_level: String,
 }
@@ -197,15 +199,25 @@ pub(crate) fn start_haat(
     })
 }
 
+/// The servers of the load test, as named in runs and the report.
+pub const HAAT: &str = "haat";
+pub const NGINX: &str = "nginx";
+pub const NGINX_LOGGED: &str = "nginx+log";
+
 /// What a browser sends to an `http://` origin (brotli is offered only over HTTPS).
 pub(crate) const BROWSER_ACCEPT_ENCODING: &str = "Accept-Encoding: gzip, deflate";
 
+/// Starts nginx with two servers for the same file: `port` as a bare static server
+/// (no access log), `logged_port` like-for-like with Haat in production: a request id on
+/// every response and one JSON access-log line per request, buffered (64 KiB or 50 ms,
+/// as Haat's log writer).
 fn start_nginx(
     nginx: &Path,
     dir: &Path,
     page: &[u8],
     gzipped: &[u8],
     port: u16,
+    logged_port: u16,
 ) -> anyhow::Result<Guarded> {
     let www = dir.join("www");
     std::fs::create_dir_all(&www)?;
@@ -232,8 +244,15 @@ http {{
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
+    log_format haat escape=json '{{\"timestamp\":\"$time_iso8601\",\"message\":\"request finished\",\"request_id\":\"$request_id\",\"http.method\":\"$request_method\",\"http.route\":\"$uri\",\"http.status\":$status,\"request_time_s\":$request_time}}';
     server {{
         listen 127.0.0.1:{port};
+        location / {{ root {d}/www; try_files /page.html =404; }}
+    }}
+    server {{
+        listen 127.0.0.1:{logged_port};
+        access_log {d}/access.log haat buffer=64k flush=50ms;
+        add_header X-Request-Id $request_id always;
         location / {{ root {d}/www; try_files /page.html =404; }}
     }}
 }}
@@ -256,6 +275,18 @@ http {{
         name: "nginx",
         child,
     })
+}
+
+/// Counts the lines of nginx's access log, then removes it.
+fn count_lines(path: &Path) -> anyhow::Result<u64> {
+    use std::io::BufRead;
+    let mut lines = 0;
+    for line in std::io::BufReader::new(std::fs::File::open(path)?).split(b'\n') {
+        line?;
+        lines += 1;
+    }
+    std::fs::remove_file(path)?;
+    Ok(lines)
 }
 
 /// Counts the request lines Haat logged (the proof that logging was on), then removes
@@ -322,22 +353,32 @@ pub async fn run(
     let idle = Memory::read(haat.pid(), options.data_dir);
 
     let nginx_port = free_port()?;
-    let nginx_base = format!("http://127.0.0.1:{nginx_port}");
-    let mut nginx = start_nginx(&tools.nginx, scratch, &page, &gzipped, nginx_port)?;
-    wait_ready(&client, &format!("{nginx_base}{url_path}"), &mut nginx).await?;
-    let served = client
-        .get(format!("{nginx_base}{url_path}"))
-        .header("accept-encoding", "gzip, deflate")
-        .send()
-        .await?
-        .bytes()
-        .await?;
-    if served != gzipped {
-        bail!("nginx does not serve the same gzip bytes as Haat");
+    let logged_port = free_port()?;
+    let mut nginx = start_nginx(
+        &tools.nginx,
+        scratch,
+        &page,
+        &gzipped,
+        nginx_port,
+        logged_port,
+    )?;
+    let nginx_url = format!("http://127.0.0.1:{nginx_port}{url_path}");
+    let logged_url = format!("http://127.0.0.1:{logged_port}{url_path}");
+    for url in [&nginx_url, &logged_url] {
+        wait_ready(&client, url, &mut nginx).await?;
+        let served = client
+            .get(url)
+            .header("accept-encoding", "gzip, deflate")
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        if served != gzipped {
+            bail!("nginx does not serve the same gzip bytes as Haat at {url}");
+        }
     }
 
     let haat_url = format!("{haat_base}{url_path}");
-    let nginx_url = format!("{nginx_base}{url_path}");
     let haat_pid = haat.pid();
     let nginx_pid = nginx.pid();
     let haat_pids = || vec![haat_pid];
@@ -351,56 +392,42 @@ pub async fn run(
         server: &nginx_pids,
         database: &Vec::new,
     };
-    println!("load: warming up both servers");
+    // One nginx serves both ports; only one is loaded at a time, so its CPU over a run
+    // belongs to that run's server.
+    let servers = [
+        (HAAT, &haat_url, &haat_processes),
+        (NGINX, &nginx_url, &nginx_processes),
+        (NGINX_LOGGED, &logged_url, &nginx_processes),
+    ];
+    println!("load: warming up the servers");
     let warmup = Duration::from_secs(3);
-    wrk::run(
-        &tools.wrk,
-        wrk::Target {
-            url: &haat_url,
-            script: None,
-            headers: &[BROWSER_ACCEPT_ENCODING],
-        },
-        64,
-        warmup,
-        "haat",
-        &haat_processes,
-        || {},
-    )
-    .await?;
-    wrk::run(
-        &tools.wrk,
-        wrk::Target {
-            url: &nginx_url,
-            script: None,
-            headers: &[BROWSER_ACCEPT_ENCODING],
-        },
-        64,
-        warmup,
-        "nginx",
-        &nginx_processes,
-        || {},
-    )
-    .await?;
+    for (name, url, processes) in servers {
+        wrk::run(
+            &tools.wrk,
+            wrk::Target {
+                url,
+                script: None,
+                headers: &[BROWSER_ACCEPT_ENCODING],
+            },
+            64,
+            warmup,
+            name,
+            processes,
+            || {},
+        )
+        .await?;
+    }
 
     let most = options.connections.iter().copied().max().unwrap_or(0);
     let mut loaded = idle;
     let mut runs = Vec::new();
     for &connections in options.connections {
         for round in 0..options.rounds {
-            // Alternate which server goes first, so a noisy neighbour hits both.
-            let haat_first = round % 2 == 0;
-            for is_haat in [haat_first, !haat_first] {
-                let (url, name) = if is_haat {
-                    (&haat_url, "haat")
-                } else {
-                    (&nginx_url, "nginx")
-                };
-                let processes = if is_haat {
-                    &haat_processes
-                } else {
-                    &nginx_processes
-                };
-                let sample_memory = is_haat && connections == most;
+            // Rotate which server goes first, so a noisy neighbour hits all of them.
+            let mut order = servers;
+            order.rotate_left(round % servers.len());
+            for (name, url, processes) in order {
+                let sample_memory = name == HAAT && connections == most;
                 println!("load: wrk -c{connections} {name} (round {})", round + 1);
                 let mut run = wrk::run(
                     &tools.wrk,
@@ -437,6 +464,7 @@ pub async fn run(
         eprintln!("haat-bench: the embedded PostgreSQL is still running after haat stopped");
     }
     let (request_log_lines, request_log_bytes) = count_request_log(options.data_dir)?;
+    let nginx_log_lines = count_lines(&scratch.join("access.log"))?;
     Ok(LoadReport {
         url_path,
         page_bytes: page.len(),
@@ -447,6 +475,7 @@ pub async fn run(
         haat_stopped_cleanly: stopped,
         request_log_lines,
         request_log_bytes,
+        nginx_log_lines,
         log_level: options.log_level.to_owned(),
     })
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::inprocess::{ColdWarm, Plan, StoreQueries};
-use crate::load::LoadReport;
+use crate::load::{self, LoadReport};
 use crate::procfs::Memory;
 use crate::wrk::WrkRun;
 
@@ -279,7 +279,7 @@ fn combined(runs: &[&WrkRun]) -> Combined {
 fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
     let _ = writeln!(
         out,
-        "## Throughput of `GET {}` ({} bytes of HTML, {} bytes gzip as sent) vs nginx serving the same bytes\n\nBoth answer `Accept-Encoding: gzip, deflate` (a browser on plain HTTP): Haat from its warm page cache, nginx with `gzip_static` from a file holding Haat's gzip body. Haat runs as in production: a request id on every response, per-route metrics, and its JSON log at `RUST_LOG={}` into a file ({}).\n",
+        "## Throughput of `GET {}` ({} bytes of HTML, {} bytes gzip as sent) vs nginx serving the same bytes\n\nBoth answer `Accept-Encoding: gzip, deflate` (a browser on plain HTTP): Haat from its warm page cache, nginx with `gzip_static` from a file holding Haat's gzip body. Haat runs as in production: a request id on every response, per-route metrics, and its JSON log at `RUST_LOG={}` into a file ({}). nginx runs twice: bare (no access log: the issue's baseline) and like-for-like (*nginx+log*: a request id on every response and a JSON access-log line per request, buffered 64 KiB / 50 ms as Haat's log writer).\n",
         load.url_path,
         load.page_bytes,
         load.gzip_bytes,
@@ -292,7 +292,7 @@ fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
     );
     let _ = writeln!(
         out,
-        "| connections | Haat req/s | nginx req/s | **Haat / nginx** | Haat p50 / p99 | nginx p50 / p99 | **p99 Haat / nginx** | CPU per request: Haat + PostgreSQL | nginx |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+        "| connections | Haat req/s | nginx req/s | **Haat / nginx** | nginx+log req/s | **Haat / nginx+log** | Haat p50 / p99 | nginx p50 / p99 | **p99 Haat / nginx** | CPU per request: Haat + PostgreSQL | nginx | nginx+log |\n|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
     );
     let mut levels: Vec<u32> = load.runs.iter().map(|r| r.connections).collect();
     levels.dedup();
@@ -303,14 +303,17 @@ fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
                 .filter(|r| r.connections == level && r.server == server)
                 .collect()
         };
-        let h = combined(&pick("haat"));
-        let n = combined(&pick("nginx"));
+        let h = combined(&pick(load::HAAT));
+        let n = combined(&pick(load::NGINX));
+        let l = combined(&pick(load::NGINX_LOGGED));
         let _ = writeln!(
             out,
-            "| {level} | {:.0} | {:.0} | **{:.2}** | {:.2} / {:.2} ms | {:.2} / {:.2} ms | **{:.2}** | {:.3} + {:.3} ms | {:.3} ms |",
+            "| {level} | {:.0} | {:.0} | **{:.2}** | {:.0} | **{:.2}** | {:.2} / {:.2} ms | {:.2} / {:.2} ms | **{:.2}** | {:.3} + {:.3} ms | {:.3} ms | {:.3} ms |",
             h.requests_per_sec,
             n.requests_per_sec,
             h.requests_per_sec / n.requests_per_sec,
+            l.requests_per_sec,
+            h.requests_per_sec / l.requests_per_sec,
             h.p50_ms,
             h.p99_ms,
             n.p50_ms,
@@ -319,6 +322,7 @@ fn throughput(out: &mut String, load: &LoadReport, cpus: usize) {
             h.server_cpu_ms,
             h.database_cpu_ms,
             n.server_cpu_ms,
+            l.server_cpu_ms,
         );
     }
     let _ = writeln!(
@@ -373,7 +377,13 @@ fn memory(out: &mut String, load: &LoadReport) {
     let haat_requests: u64 = load
         .runs
         .iter()
-        .filter(|run| run.server == "haat")
+        .filter(|run| run.server == load::HAAT)
+        .map(|run| run.requests)
+        .sum();
+    let logged_requests: u64 = load
+        .runs
+        .iter()
+        .filter(|run| run.server == load::NGINX_LOGGED)
         .map(|run| run.requests)
         .sum();
     let _ = writeln!(
@@ -382,6 +392,11 @@ fn memory(out: &mut String, load: &LoadReport) {
         load.request_log_lines,
         load.request_log_bytes as f64 / 1e6,
         haat_requests
+    );
+    let _ = writeln!(
+        out,
+        "nginx+log's access log: {} lines for the {} requests wrk counted against it.",
+        load.nginx_log_lines, logged_requests
     );
     let _ = writeln!(
         out,

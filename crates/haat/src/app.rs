@@ -341,7 +341,7 @@ async fn metrics_page(State(infra): State<Infra>) -> impl IntoResponse {
         .set(f64::from(stats.size.saturating_sub(stats.idle)));
     metrics::gauge!("haat_db_pool_max_connections").set(f64::from(stats.max));
     if let Some(dropped) = crate::telemetry::dropped_lines() {
-        metrics::counter!("haat_log_lines_dropped_total").absolute(dropped as u64);
+        metrics::counter!("haat_log_lines_dropped_total").absolute(dropped);
     }
     (
         [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -1,16 +1,17 @@
-//! Structured logs: JSON lines by default, each carrying the fields of the request span
-//! (request id, method, route). Filter with `RUST_LOG` (default `info`).
+//! Structured logs: JSON lines by default (`tracing-flat-json`), flat objects holding the
+//! event's fields and those of the spans around it, so every line of a request carries
+//! `request_id`, `http.method` and `http.route` at the top level. Filter with `RUST_LOG`
+//! (default `info`).
 //!
 //! Lines are written off the request path (ADR 0018): a request formats its line and
-//! hands it to a bounded queue; one `haat-log` thread writes them to stderr through a
-//! 64 KiB buffer, flushed whenever the queue runs empty. If stderr cannot keep up and
-//! the queue (128k lines) fills, new lines are dropped rather than slowing requests,
-//! and `haat_log_lines_dropped_total` counts them.
+//! appends it to a shared buffer; one `haat-log` thread writes the buffer to stderr every
+//! 64 KiB or 50 ms. If stderr cannot keep up and 16 MiB are waiting, new lines are
+//! dropped rather than slowing requests, and `haat_log_lines_dropped_total` counts them.
 
-use std::io::BufWriter;
+mod writer;
+
 use std::sync::OnceLock;
 
-use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
@@ -21,36 +22,39 @@ use crate::config::LogFormat;
 /// process exits).
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
-    _worker: WorkerGuard,
+    _writer: Option<writer::WriterGuard>,
 }
 
-static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
+static WRITER: OnceLock<writer::LogWriter> = OnceLock::new();
 
 /// Log lines dropped because the writer fell behind (since start); `None` before
 /// [`init`] (tests, which log through their own subscriber).
-pub fn dropped_lines() -> Option<usize> {
-    DROPPED.get().map(ErrorCounter::dropped_lines)
+pub fn dropped_lines() -> Option<u64> {
+    WRITER.get().map(writer::LogWriter::dropped_lines)
 }
 
 pub fn init(format: LogFormat) -> LogGuard {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let (writer, worker) = NonBlockingBuilder::default()
-        .lossy(true)
-        .thread_name("haat-log")
-        .finish(BufWriter::with_capacity(64 * 1024, std::io::stderr()));
-    let _ = DROPPED.set(writer.error_counter());
+    let (writer, guard) = match writer::spawn(std::io::stderr()) {
+        Ok(spawned) => spawned,
+        Err(error) => {
+            // No thread for the writer (resource limits): log straight to stderr.
+            eprintln!(
+                "haat: could not start the log writer thread ({error}); logging synchronously"
+            );
+            let _ = tracing_subscriber::fmt()
+                .json()
+                .with_env_filter(filter)
+                .try_init();
+            return LogGuard { _writer: None };
+        }
+    };
+    let _ = WRITER.set(writer.clone());
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
         LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true)
-                    .with_span_list(false)
-                    .with_writer(writer),
-            )
+            .with(tracing_flat_json::FlatJsonLayer::new(writer))
             .try_init(),
         LogFormat::Pretty => registry
             .with(tracing_subscriber::fmt::layer().with_writer(writer))
@@ -58,5 +62,7 @@ pub fn init(format: LogFormat) -> LogGuard {
     };
     // A subscriber may already be set (tests); that is fine.
     let _ = result;
-    LogGuard { _worker: worker }
+    LogGuard {
+        _writer: Some(guard),
+    }
 }
