@@ -162,7 +162,7 @@ fn profile(store: StoreRecord, change_seq: i64) -> StoreProfile {
     }
 }
 
-fn card(row: ProductRow) -> ProductCard {
+pub(crate) fn card(row: ProductRow) -> ProductCard {
     let record = row.into_record();
     ProductCard {
         id: record.id,

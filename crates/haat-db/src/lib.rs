@@ -17,6 +17,7 @@ mod orders;
 mod payments;
 mod products;
 mod rows;
+mod search;
 mod stores;
 
 use std::time::Duration;
@@ -45,6 +46,7 @@ pub use orders::{
 };
 pub use payments::{GatewayStatus, PaymentEvent, PaymentOutcome, PaymentRecord};
 pub use products::{CategoryChoice, CategoryRecord, NewProduct, ProductPatch, ProductRecord};
+pub use search::{FallbackQuery, FallbackResults, SearchProductRow};
 pub use stores::{StorePatch, StoreRecord};
 
 /// Embedded migrations; each release only adds (expand) or removes what the previous

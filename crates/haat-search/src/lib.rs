@@ -70,6 +70,8 @@ pub enum Change {
     Delete(Uuid),
     /// Removes every product of a store (before re-adding them, or for a deleted store).
     DeleteStore(Uuid),
+    /// Removes everything (a rebuild from a snapshot starts with it).
+    DeleteAll,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -164,11 +166,15 @@ impl SearchIndex {
     /// index holds either all of them and the new position, or none and the old one.
     /// Searches see the changes once this returns.
     pub fn apply(&self, changes: &[Change], position: u64) -> Result<()> {
-        let started = Instant::now();
-        let mut writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.stage(changes)?;
+        self.commit(position)
+    }
+
+    /// Hands changes to the writer without committing them: searches keep seeing the
+    /// last commit until [`SearchIndex::commit`] (a rebuild stages a whole snapshot in
+    /// pieces, so search stays online on the old index meanwhile).
+    pub fn stage(&self, changes: &[Change]) -> Result<()> {
+        let writer = self.writer();
         for change in changes {
             match change {
                 Change::Upsert(product) => {
@@ -184,16 +190,32 @@ impl SearchIndex {
                         &store.to_string(),
                     ));
                 }
+                Change::DeleteAll => {
+                    writer.delete_all_documents()?;
+                }
             }
         }
+        metrics::counter!("haat_search_changes_total").increment(changes.len() as u64);
+        Ok(())
+    }
+
+    /// Commits what was staged with `position`, and makes it searchable.
+    pub fn commit(&self, position: u64) -> Result<()> {
+        let started = Instant::now();
+        let mut writer = self.writer();
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&position.to_string());
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
         metrics::histogram!("haat_search_commit_seconds").record(started.elapsed().as_secs_f64());
-        metrics::counter!("haat_search_changes_total").increment(changes.len() as u64);
         Ok(())
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Products in the index (all stores).

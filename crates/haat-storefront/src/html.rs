@@ -92,6 +92,31 @@ pub fn render(template: &impl Template, image_origin: Option<&str>) -> Response 
     }
 }
 
+/// A page built for one request and not kept in the page cache (search results, whose
+/// keys are as many as the things shoppers type): the catalog's caching policy and the
+/// headers every page carries. A render failure is the plain 500 page.
+pub(crate) fn uncached_page(template: &impl Template, policy: &HeaderValue) -> Response {
+    let body = match template.render() {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "storefront template failed to render");
+            return failed_page();
+        }
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CATALOG_CACHE_CONTROL),
+    );
+    html_security_headers(headers, policy);
+    response
+}
+
 /// The friendly 404 page for paths no route knows. The binary sets it as the fallback of
 /// the whole application.
 pub async fn not_found() -> Response {

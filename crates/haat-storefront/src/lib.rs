@@ -1,10 +1,13 @@
-//! The public storefront role: store pages, product pages, the headless catalog JSON and
-//! media. Boundary: no database dependency; data comes through [`CatalogSource`].
+//! The public storefront role: store pages, product pages, search, the headless catalog
+//! JSON and media. Boundary: no database dependency; data comes through [`CatalogSource`].
 //!
 //! Routes (see [`router`]):
 //! - `GET /{slug}`: the store page, server-rendered HTML that needs no JavaScript;
 //! - `GET /{slug}/p/{product_id}`: one product;
+//! - `GET /{slug}/search`: search results (or popular products), HTML, no JavaScript;
 //! - `GET /api/v1/storefront/{slug}`: the same catalog as JSON (documented by [`openapi`]);
+//! - `GET /api/v1/storefront/{slug}/search` and `…/search/suggest`: search and
+//!   autocomplete as JSON (documented by [`openapi`]);
 //! - `GET /media/{hash}/{file}`: an immutable image variant from the [`MediaStore`].
 //!
 //! Every page is built from one [`CatalogSource`] call, so a page costs what the source
@@ -12,6 +15,9 @@
 //! (haat-cache): rendered and compressed once, served from memory until the store
 //! changes (docs/FRESHNESS.md). Failures of the source are a friendly 503 page, never a
 //! 5xx with internals; they are never cached.
+//!
+//! Search answers come from one [`ProductSearch`] call (two for a link past the last
+//! page) and are not kept in the page cache: their keys are whatever shoppers type.
 
 mod api;
 mod cached;
@@ -20,6 +26,7 @@ mod images;
 mod media;
 mod pages;
 mod query;
+mod search;
 mod source;
 mod view;
 
@@ -35,7 +42,8 @@ use http::HeaderValue;
 
 pub use api::{
     openapi, StorefrontCatalog, StorefrontCategory, StorefrontImage, StorefrontProduct,
-    StorefrontStore,
+    StorefrontSearchEngine, StorefrontSearchFacet, StorefrontSearchResults, StorefrontStore,
+    StorefrontSuggestion, StorefrontSuggestions,
 };
 pub use cached::serve_hit;
 pub use html::not_found;
@@ -49,6 +57,11 @@ pub mod page {
     pub use crate::view::Theme;
 }
 pub use images::{image_urls, ImageVariantUrls};
+pub use search::{
+    CategoryFacet, ProductSearch, SearchEngine, SearchOutcome, SearchQuery, SearchSort,
+    SharedSearch, SuggestOutcome, Suggestion, MAX_SEARCH_CHARS, MAX_SEARCH_PAGES,
+    MAX_SEARCH_PAGE_SIZE,
+};
 pub use source::{CatalogError, CatalogSource, ProductView, SharedCatalog};
 
 /// How the storefront builds links and pages.
@@ -101,6 +114,9 @@ pub struct StorefrontShared {
     pub media: MediaStore,
     pub config: StorefrontConfig,
     pub pages: PageCache,
+    /// Product search; `None` when this process was built without it (search pages
+    /// then answer 404).
+    pub search: Option<SharedSearch>,
     /// The content security policy, computed once from the config.
     csp: HeaderValue,
 }
@@ -126,7 +142,21 @@ impl StorefrontState {
             media,
             config,
             pages,
+            search: None,
             csp,
+        }))
+    }
+
+    /// The same state with product search.
+    pub fn with_search(self, search: SharedSearch) -> StorefrontState {
+        let shared = &self.0;
+        StorefrontState(std::sync::Arc::new(StorefrontShared {
+            catalog: shared.catalog.clone(),
+            media: shared.media.clone(),
+            config: shared.config.clone(),
+            pages: shared.pages.clone(),
+            search: Some(search),
+            csp: shared.csp.clone(),
         }))
     }
 }
@@ -137,7 +167,15 @@ pub fn router(state: StorefrontState) -> Router {
     Router::new()
         .route("/{slug}", get(pages::store_page))
         .route("/{slug}/p/{product_id}", get(pages::product_page))
+        // A static second segment: "/{slug}/p/{id}" and the checkout's "/{slug}/cart"
+        // have other shapes or other literals, so nothing overlaps.
+        .route("/{slug}/search", get(pages::search_page))
         .route("/api/v1/storefront/{slug}", get(api::catalog_json))
+        .route("/api/v1/storefront/{slug}/search", get(api::search_json))
+        .route(
+            "/api/v1/storefront/{slug}/search/suggest",
+            get(api::suggest_json),
+        )
         // A wildcard, so every path under /media (traversal attempts included) reaches
         // the strict key parser and gets the same small 404.
         .route("/media/{*key}", get(media::serve_media))
@@ -167,6 +205,15 @@ impl Drop for PageTimer {
             "store" => metrics::histogram!("haat_storefront_page_build_seconds", "page" => "store"),
             "product" => {
                 metrics::histogram!("haat_storefront_page_build_seconds", "page" => "product")
+            }
+            "search" => {
+                metrics::histogram!("haat_storefront_page_build_seconds", "page" => "search")
+            }
+            "search_json" => {
+                metrics::histogram!("haat_storefront_page_build_seconds", "page" => "search_json")
+            }
+            "suggest" => {
+                metrics::histogram!("haat_storefront_page_build_seconds", "page" => "suggest")
             }
             _ => {
                 metrics::histogram!("haat_storefront_page_build_seconds", "page" => "catalog_json")

@@ -1,8 +1,10 @@
-//! The HTML handlers: `GET /{slug}` and `GET /{slug}/p/{product_id}`.
+//! The HTML handlers: `GET /{slug}`, `GET /{slug}/p/{product_id}` and
+//! `GET /{slug}/search`.
 //!
 //! Each one parses its input into domain types first (a slug or id that cannot exist is
-//! a 404, a malformed listing parameter a 400), makes one call to the catalog source,
-//! and renders. Logs carry the store slug (public) and never anything about the shopper.
+//! a 404, a malformed listing parameter a 400; a search reads every parameter leniently
+//! and never refuses one), makes one call to the catalog source (or the search), and
+//! renders. Logs carry the store slug (public) and never anything about the shopper.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, Request, State};
@@ -12,10 +14,12 @@ use haat_domain::{ProductId, StoreSlug};
 
 use crate::cached::{self, html_entry};
 use crate::html::{
-    bad_request_page, failed_page, product_not_found_page, store_not_found_page, unavailable_page,
+    bad_request_page, failed_page, not_found_page, product_not_found_page, store_not_found_page,
+    unavailable_page, uncached_page,
 };
-use crate::query::ListingParams;
-use crate::view::{ProductPage, StorePage};
+use crate::query::{ListingParams, SearchParams};
+use crate::search::{page_count, record_search};
+use crate::view::{ProductPage, SearchPage, StorePage};
 use crate::{urls, PageTimer, StorefrontState};
 
 /// `GET /{slug}`: a page of the store's products, with sort, category and cursor.
@@ -49,7 +53,9 @@ pub(crate) async fn store_page(
         let slug = slug.clone();
         async move {
             let page = cached::catalog_page(&state, &slug, &query).await?;
-            html_entry(&page.store, &StorePage::new(&state.config, &page, &query))
+            let search = state.search.is_some();
+            let view = StorePage::new(&state.config, &page, &query, search);
+            html_entry(&page.store, &view)
         }
     };
     match state.pages.get_or_build(&key, build).await {
@@ -97,6 +103,59 @@ pub(crate) async fn product_page(
         Err(Miss::NotFound) => product_not_found_page(Some(store_url)),
         Err(miss) => failure(&slug, &miss),
     }
+}
+
+/// `GET /{slug}/search?q=…&category=…&min_price=…&max_price=…&sort=…&page=…`: the
+/// store's products matching a search, or its popular products when nothing matched or
+/// nothing was asked. A shopper's link never breaks: invalid parameters are dropped or
+/// clamped (see [`SearchParams::lenient_search_query`]). Not cached: see
+/// [`uncached_page`].
+pub(crate) async fn search_page(
+    State(state): State<StorefrontState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let _timer = PageTimer::start("search");
+    let Ok(Path(raw_slug)) = path else {
+        return store_not_found_page();
+    };
+    let Ok(slug) = StoreSlug::parse(&raw_slug) else {
+        return store_not_found_page();
+    };
+    let Some(search) = &state.search else {
+        return not_found_page();
+    };
+    let params = SearchParams::from_query_string(raw_query.as_deref());
+    let mut query = params.lenient_search_query(search_page_size(&state));
+    let mut answer = search.search(&slug, &query).await;
+    // A link past the last page (the results shrank since it was shared): show the last
+    // page rather than an empty one. Costs a second search only for such links.
+    if let Ok(Some(outcome)) = &answer {
+        let last = page_count(outcome.total, query.per_page);
+        if outcome.products.is_empty() && outcome.total > 0 && query.page > last {
+            query.page = last;
+            answer = search.search(&slug, &query).await;
+        }
+    }
+    match answer {
+        Ok(Some(outcome)) => {
+            record_search(&slug, &query, &outcome);
+            uncached_page(
+                &SearchPage::new(&state.config, &query, &outcome),
+                &state.csp,
+            )
+        }
+        Ok(None) => store_not_found_page(),
+        Err(error) => {
+            tracing::warn!(store.slug = %slug, error = %error.reason, "storefront search unavailable");
+            unavailable_page()
+        }
+    }
+}
+
+/// Results per search page: the store page's size, at most `MAX_SEARCH_PAGE_SIZE`.
+pub(crate) fn search_page_size(state: &StorefrontState) -> u32 {
+    state.config.page_size().min(crate::MAX_SEARCH_PAGE_SIZE)
 }
 
 /// The answer for a page that could not be built: a friendly 503 when the catalog is

@@ -138,6 +138,9 @@ pub struct App {
     pub service: HttpService,
     pub readiness: Readiness,
     pub pages: Option<haat_cache::PageCache>,
+    /// The node's search (storefront roles), whose indexer the caller starts
+    /// ([`crate::background::spawn_indexer`]).
+    pub search: Option<Arc<crate::search::SearchNode>>,
 }
 
 pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow::Result<App> {
@@ -190,16 +193,20 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
     }
     let mut pages = None;
     let mut hits = None;
+    let mut search = None;
     if role.serves_storefront() {
         let cache = crate::cache::page_cache(config, &db)?;
         let mut storefront_config = StorefrontConfig::new(config.public_url());
         storefront_config.media_base_url = config.media_base_url();
+        let node = crate::search::SearchNode::open(config, &db);
         let storefront = StorefrontState::new(
             Arc::new(DbCatalog::new(db.clone())),
             media.clone(),
             storefront_config,
             cache.clone(),
-        );
+        )
+        .with_search(node.clone());
+        search = Some(node);
         pages = Some(cache);
         hits = Some(storefront.clone());
         router = router.merge(haat_storefront::router(storefront));
@@ -227,6 +234,7 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
         service: HttpService { hits, router },
         readiness,
         pages,
+        search,
     })
 }
 

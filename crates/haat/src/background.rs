@@ -1,5 +1,6 @@
 //! The background tasks of a serving process, each stopping when `stop` is cancelled:
-//! the relay (captured changes → event log) and the page cache's invalidation feed.
+//! the relay (captured changes → event log), the page cache's invalidation feed and the
+//! search indexer.
 //! `haat serve`/`api`/`storefront` and the in-process test app start them the same way.
 
 use haat_cache::PageCache;
@@ -47,6 +48,29 @@ pub fn spawn_invalidation(
             db,
             pages,
             crate::cache::FeedSettings::default(),
+            stop.cancelled_owned(),
+        )
+        .await;
+    });
+}
+
+/// The indexer that keeps the node's search index in step with the event log.
+pub fn spawn_indexer(
+    config: &Config,
+    db: &Db,
+    search: &std::sync::Arc<crate::search::SearchNode>,
+    tasks: &mut JoinSet<()>,
+    stop: CancellationToken,
+) {
+    let config = config.clone();
+    let db = db.clone();
+    let search = search.clone();
+    tasks.spawn(async move {
+        crate::search::run_indexer(
+            &config,
+            db,
+            search,
+            crate::search::IndexerSettings::default(),
             stop.cancelled_owned(),
         )
         .await;

@@ -13,6 +13,7 @@ pub mod database;
 pub mod demo;
 pub mod maintenance;
 pub mod relay;
+pub mod search;
 pub mod secret;
 pub mod status;
 pub mod telemetry;

@@ -227,6 +227,15 @@ async fn serve_with(
             background.clone(),
         );
     }
+    if let Some(search) = &app.search {
+        haat::background::spawn_indexer(
+            config,
+            &database.db,
+            search,
+            &mut tasks,
+            background.clone(),
+        );
+    }
     if role != Role::Storefront {
         let db = database.db.clone();
         let stop = background.clone();

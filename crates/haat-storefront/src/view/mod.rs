@@ -5,9 +5,11 @@
 //! are tested. Every string reaches the HTML through askama's autoescaping.
 
 mod product;
+mod search;
 mod store;
 
 pub(crate) use product::ProductPage;
+pub(crate) use search::SearchPage;
 pub(crate) use store::StorePage;
 
 use haat_domain::catalog::StoreProfile;
@@ -92,6 +94,18 @@ pub(crate) struct StoreHeader {
     pub slug: String,
     /// The shopper's cart: `/<slug>/cart`.
     pub cart_url: String,
+    /// The search box, when this process has product search.
+    pub search: Option<SearchBox>,
+}
+
+/// A plain `GET` form to the store's search page: works without JavaScript.
+#[derive(Clone, Debug)]
+pub(crate) struct SearchBox {
+    /// `/<slug>/search`
+    pub action: String,
+    /// What the shopper searched for, on a results page.
+    pub value: String,
+    pub max_chars: usize,
 }
 
 impl StoreHeader {
@@ -105,12 +119,23 @@ impl StoreHeader {
             chat_url: store.whatsapp.as_deref().and_then(urls::whatsapp_chat_url),
             slug: store.slug.clone(),
             cart_url: format!("/{}/cart", store.slug),
+            search: None,
             name: store.name.clone(),
             description: store.description.clone(),
             initial: initial(&store.name),
             logo,
             url,
         }
+    }
+
+    /// The same header with a search box holding `value`.
+    pub fn with_search_box(mut self, value: &str) -> StoreHeader {
+        self.search = Some(SearchBox {
+            action: format!("/{}/search", self.slug),
+            value: value.to_owned(),
+            max_chars: crate::MAX_SEARCH_CHARS,
+        });
+        self
     }
 }
 

@@ -74,9 +74,18 @@ pub(crate) struct EmptyState {
 }
 
 impl StorePage {
-    pub fn new(config: &StorefrontConfig, page: &CatalogPage, query: &CatalogQuery) -> StorePage {
+    /// `search`: whether the header offers a search box (this process has search).
+    pub fn new(
+        config: &StorefrontConfig,
+        page: &CatalogPage,
+        query: &CatalogQuery,
+        search: bool,
+    ) -> StorePage {
         let store = &page.store;
-        let header = StoreHeader::new(config, store);
+        let mut header = StoreHeader::new(config, store);
+        if search {
+            header = header.with_search_box("");
+        }
         let category_name = |id: Option<CategoryId>| {
             page.categories
                 .iter()
@@ -159,7 +168,9 @@ impl StorePage {
     }
 }
 
-fn card(
+/// A product card of a grid; the first [`EAGER_IMAGES`] (by `index`) load their photo
+/// at once.
+pub(super) fn card(
     config: &StorefrontConfig,
     slug: &str,
     currency: Currency,

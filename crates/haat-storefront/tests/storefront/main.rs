@@ -7,5 +7,6 @@ mod media;
 mod pages;
 mod paging;
 mod product_page;
+mod search;
 mod store_page;
 mod support;

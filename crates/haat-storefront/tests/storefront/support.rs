@@ -1,7 +1,8 @@
 //! Test doubles and helpers: an in-memory [`CatalogSource`] that pages like the real one,
+//! a [`ProductSearch`] that answers canned outcomes and records what it was asked,
 //! sample stores, and a one-call way to send a request through the router.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::Router;
@@ -13,7 +14,8 @@ use haat_domain::catalog::{
 use haat_domain::{CategoryId, Currency, ProductId, StoreId, StoreSlug};
 use haat_media::MediaStore;
 use haat_storefront::{
-    CatalogError, CatalogSource, ProductView, StorefrontConfig, StorefrontState,
+    CatalogError, CatalogSource, CategoryFacet, ProductSearch, ProductView, SearchEngine,
+    SearchOutcome, SearchQuery, StorefrontConfig, StorefrontState, SuggestOutcome, Suggestion,
 };
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -282,20 +284,199 @@ pub fn chai_point() -> MemoryCatalog {
     catalog
 }
 
+/// A search of one store with canned answers: `matches` are the products any search
+/// with words finds (paged by the query's `page` and `per_page`), `facets`,
+/// `did_you_mean` and `popular` are returned as they are (the last two only when
+/// nothing matched, as the real engines do). Every query is recorded.
+pub struct FakeSearch {
+    pub store: StoreProfile,
+    pub matches: Vec<ProductCard>,
+    pub facets: Vec<CategoryFacet>,
+    pub did_you_mean: Option<String>,
+    pub popular: Vec<ProductCard>,
+    pub suggestions: Vec<Suggestion>,
+    pub engine: SearchEngine,
+    /// When set, every call fails as if the index and the database were down.
+    pub failing: bool,
+    queries: Mutex<Vec<SearchQuery>>,
+    suggested: Mutex<Vec<(String, usize)>>,
+}
+
+impl FakeSearch {
+    /// A search of `catalog`'s store that finds every product of it and lists the first
+    /// two as popular; categories with products become facets.
+    pub fn of(catalog: &MemoryCatalog) -> FakeSearch {
+        let facets = catalog
+            .categories
+            .iter()
+            .map(|category| CategoryFacet {
+                category: Some(category.clone()),
+                count: catalog
+                    .products
+                    .iter()
+                    .filter(|product| product.category_id == Some(category.id))
+                    .count() as u64,
+            })
+            .chain(std::iter::once(CategoryFacet {
+                category: None,
+                count: catalog
+                    .products
+                    .iter()
+                    .filter(|product| product.category_id.is_none())
+                    .count() as u64,
+            }))
+            .filter(|facet| facet.count > 0)
+            .collect();
+        FakeSearch {
+            store: catalog.store.clone(),
+            matches: catalog.products.clone(),
+            facets,
+            did_you_mean: None,
+            popular: catalog.products.iter().take(2).cloned().collect(),
+            suggestions: catalog
+                .products
+                .iter()
+                .map(|product| Suggestion {
+                    product_id: product.id,
+                    name: product.name.clone(),
+                    price_minor: product.price_minor,
+                })
+                .collect(),
+            engine: SearchEngine::Index,
+            failing: false,
+            queries: Mutex::new(Vec::new()),
+            suggested: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The same search, finding nothing.
+    pub fn finding_nothing(mut self) -> FakeSearch {
+        self.matches.clear();
+        self.facets.clear();
+        self
+    }
+
+    /// The searches received, oldest first.
+    pub fn queries(&self) -> Vec<SearchQuery> {
+        self.queries.lock().unwrap().clone()
+    }
+
+    /// The last search received.
+    pub fn last_query(&self) -> SearchQuery {
+        self.queries().pop().expect("no search was made")
+    }
+
+    /// The `(text, limit)` of each suggestion request received.
+    pub fn suggested(&self) -> Vec<(String, usize)> {
+        self.suggested.lock().unwrap().clone()
+    }
+
+    fn check_up(&self) -> Result<(), CatalogError> {
+        if self.failing {
+            return Err(CatalogError {
+                reason: "index corrupt; database timeout".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl ProductSearch for FakeSearch {
+    fn search<'a>(
+        &'a self,
+        slug: &'a StoreSlug,
+        query: &'a SearchQuery,
+    ) -> BoxFuture<'a, Result<Option<SearchOutcome>, CatalogError>> {
+        Box::pin(async move {
+            self.queries.lock().unwrap().push(query.clone());
+            self.check_up()?;
+            if slug.as_str() != self.store.slug {
+                return Ok(None);
+            }
+            let matches: &[ProductCard] = if query.text.is_empty() {
+                &[]
+            } else {
+                &self.matches
+            };
+            let skip = (query.page.saturating_sub(1) * query.per_page) as usize;
+            let products: Vec<ProductCard> = matches
+                .iter()
+                .skip(skip)
+                .take(query.per_page as usize)
+                .cloned()
+                .collect();
+            let nothing = matches.is_empty();
+            Ok(Some(SearchOutcome {
+                store: self.store.clone(),
+                total: matches.len() as u64,
+                products,
+                facets: if query.text.is_empty() {
+                    Vec::new()
+                } else {
+                    self.facets.clone()
+                },
+                did_you_mean: self
+                    .did_you_mean
+                    .clone()
+                    .filter(|_| nothing && !query.text.is_empty()),
+                popular: if nothing {
+                    self.popular.clone()
+                } else {
+                    Vec::new()
+                },
+                engine: self.engine,
+            }))
+        })
+    }
+
+    fn suggest<'a>(
+        &'a self,
+        slug: &'a StoreSlug,
+        text: &'a str,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Option<SuggestOutcome>, CatalogError>> {
+        Box::pin(async move {
+            self.suggested
+                .lock()
+                .unwrap()
+                .push((text.to_owned(), limit));
+            self.check_up()?;
+            if slug.as_str() != self.store.slug {
+                return Ok(None);
+            }
+            // Deliberately ignores `limit`: the storefront must cap the answer itself.
+            Ok(Some(SuggestOutcome {
+                store: self.store.clone(),
+                suggestions: self.suggestions.clone(),
+            }))
+        })
+    }
+}
+
+/// The router over `catalog` with `search`; the test keeps `search` to look at what it
+/// was asked.
+pub fn app_with_search(catalog: MemoryCatalog, search: Arc<FakeSearch>) -> Router {
+    let state = state(catalog, MediaStore::in_memory()).with_search(search);
+    haat_storefront::router(state).fallback(haat_storefront::not_found)
+}
+
+fn state(catalog: MemoryCatalog, media: MediaStore) -> StorefrontState {
+    let mut config = StorefrontConfig::new(PUBLIC_URL.parse().unwrap());
+    config.page_size = 48;
+    StorefrontState::new(
+        Arc::new(catalog),
+        media,
+        config,
+        haat_cache::PageCache::disabled(),
+    )
+}
+
 pub fn app(catalog: MemoryCatalog) -> Router {
     app_with_media(catalog, MediaStore::in_memory())
 }
 
 pub fn app_with_media(catalog: MemoryCatalog, media: MediaStore) -> Router {
-    let mut config = StorefrontConfig::new(PUBLIC_URL.parse().unwrap());
-    config.page_size = 48;
-    let state = StorefrontState::new(
-        Arc::new(catalog),
-        media,
-        config,
-        haat_cache::PageCache::disabled(),
-    );
-    haat_storefront::router(state).fallback(haat_storefront::not_found)
+    haat_storefront::router(state(catalog, media)).fallback(haat_storefront::not_found)
 }
 
 pub struct TestResponse {

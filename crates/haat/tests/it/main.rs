@@ -16,5 +16,6 @@ mod otp;
 mod payments;
 mod products;
 mod relay;
+mod search;
 mod seller_loop;
 mod uploads;

@@ -110,6 +110,15 @@ impl TestApp {
                 stop_background.clone(),
             );
         }
+        if let Some(search) = &app.search {
+            haat::background::spawn_indexer(
+                &config,
+                &db,
+                search,
+                &mut background,
+                stop_background.clone(),
+            );
+        }
         if role != Role::Storefront {
             haat::background::spawn_relay(&config, &db, &mut background, stop_background.clone())
                 .await
