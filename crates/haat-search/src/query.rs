@@ -6,7 +6,9 @@
 //! matches by its stems in the name (weighted most), category and description; by
 //! typo-tolerant and, for the last word as the shopper types, prefix matching against
 //! the name as written; and by its synonyms. A product must match at least one unit;
-//! matching all of them, and the whole query as a phrase in the name, add to the score.
+//! matching all of them (unless its name holds them as what it is *for*: "Back Cover
+//! for Samsung Galaxy M14"), and the whole query as a phrase in the name, add to the
+//! score.
 //! Nothing in the input is query syntax: `name:foo OR *` is four words.
 
 use tantivy::query::{
@@ -38,6 +40,8 @@ const TIE_BREAKER: f32 = 0.1;
 const ALL_WORDS_BOOST: f32 = 2.0;
 /// Bonus when the name holds the query's words as a phrase.
 const PHRASE_BOOST: f32 = 3.0;
+/// How many words after "for" in a name still say what the product is for.
+const FOR_REACH: usize = 3;
 
 /// One word of the query, as written (folded, lowercased) and as stemmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,8 +92,12 @@ impl ParsedQuery {
     }
 }
 
-/// Typo tolerance: edits allowed for a word of this many characters.
+/// Typo tolerance: edits allowed for a word of this many characters. A word with a
+/// digit (a size, a quantity, a model number) must be exact: "10kg" is not "1kg".
 pub fn edit_distance_for(word: &str) -> u8 {
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        return 0;
+    }
     match word.chars().count() {
         0..=3 => 0,
         4..=7 => 1,
@@ -120,6 +128,7 @@ fn units<'a>(query: &'a ParsedQuery, synonyms: &[&'a Synonyms]) -> Vec<Unit<'a>>
             let alternatives: Vec<&[String]> = synonyms
                 .iter()
                 .flat_map(|dictionary| dictionary.alternatives(&stems))
+                .filter(|alternative| !is_part_of(alternative, &stems))
                 .collect();
             if !alternatives.is_empty() {
                 matched = Some((len, alternatives));
@@ -143,6 +152,21 @@ fn units<'a>(query: &'a ParsedQuery, synonyms: &[&'a Synonyms]) -> Vec<Unit<'a>>
         start = end;
     }
     out
+}
+
+/// A group member made of some of the phrase's own words ("flour" for "wheat flour")
+/// says less than the shopper typed: searching it would find any flour.
+fn is_part_of(member: &[String], phrase: &[String]) -> bool {
+    member.len() < phrase.len() && member.iter().all(|stem| phrase.contains(stem))
+}
+
+/// A group member that is the word within its typo tolerance ("aata" and "atta") is
+/// another spelling of it, and counts as the word itself, not as a synonym.
+fn is_spelling_of(member: &[String], word: &Word) -> bool {
+    let [member] = member else {
+        return false;
+    };
+    strsim::damerau_levenshtein(member, &word.stem) <= usize::from(edit_distance_for(&word.raw))
 }
 
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
@@ -190,9 +214,23 @@ fn fields_query(fields: &Fields, stems: &[String], factor: f32) -> Vec<(Occur, B
     ]
 }
 
-/// One word as written: typo-tolerant in the name, and as a prefix when still typed.
+/// One word as written: typo-tolerant in the name, as a prefix when still typed, and,
+/// for a model number typed without its hyphen, as its two parts.
 fn word_as_written(fields: &Fields, word: &Word, prefix: bool) -> Vec<(Occur, Box<dyn Query>)> {
     let mut clauses = Vec::new();
+    for (left, right) in letter_digit_splits(&word.raw) {
+        // "wh1000xm5" for "WH-1000XM5": as good as the word in the name.
+        clauses.push((
+            Occur::Should,
+            boosted(
+                Box::new(PhraseQuery::new(vec![
+                    Term::from_field_text(fields.name, left),
+                    Term::from_field_text(fields.name, right),
+                ])),
+                NAME_BOOST,
+            ),
+        ));
+    }
     let distance = edit_distance_for(&word.raw);
     let term = Term::from_field_text(fields.name_raw, &word.raw);
     if distance > 0 {
@@ -206,7 +244,11 @@ fn word_as_written(fields: &Fields, word: &Word, prefix: bool) -> Vec<(Occur, Bo
     }
     if prefix {
         // A short prefix is taken as typed; a longer one may carry a typo.
-        let prefix_distance = if word.raw.chars().count() >= 5 { 1 } else { 0 };
+        let prefix_distance = if word.raw.chars().count() >= 5 {
+            distance.min(1)
+        } else {
+            0
+        };
         clauses.push((
             Occur::Should,
             boosted(
@@ -216,6 +258,17 @@ fn word_as_written(fields: &Fields, word: &Word, prefix: bool) -> Vec<(Occur, Bo
         ));
     }
     clauses
+}
+
+/// A word cut where letters meet digits, each way in two ("wh1000xm5": "wh" and
+/// "1000xm5", "wh1000" and "xm5", "wh1000xm" and "5").
+fn letter_digit_splits(word: &str) -> Vec<(&str, &str)> {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    chars
+        .windows(2)
+        .filter(|pair| pair[0].1.is_ascii_digit() != pair[1].1.is_ascii_digit())
+        .map(|pair| word.split_at(pair[1].0))
+        .collect()
 }
 
 /// A unit scores by its best way of matching (the word itself across fields, as
@@ -256,9 +309,10 @@ fn unit_query(fields: &Fields, unit: &Unit<'_>) -> Box<dyn Query> {
     }
     ways.insert(0, Box::new(BooleanQuery::new(clauses)));
     for alternative in &unit.alternatives {
+        let spelling = matches!(unit.words, [word] if is_spelling_of(alternative, word));
         // A phrase's score sums its words'; a synonym is one concept however many
         // words it takes.
-        let factor = SYNONYM_FACTOR / alternative.len() as f32;
+        let factor = if spelling { 1.0 } else { SYNONYM_FACTOR } / alternative.len() as f32;
         ways.push(Box::new(BooleanQuery::new(fields_query(
             fields,
             alternative,
@@ -291,17 +345,16 @@ pub fn text_query(
         )),
     )];
     if unit_queries.len() > 1 {
+        // Every unit, but not as what the product is for: "Back Cover for Samsung Galaxy
+        // M14" holds all of "samsung galaxy m14" and is not one.
+        let mut all_units: Vec<(Occur, Box<dyn Query>)> = unit_queries
+            .into_iter()
+            .map(|query| (Occur::Must, query))
+            .collect();
+        all_units.push((Occur::MustNot, made_for(fields, &query.words)));
         clauses.push((
             Occur::Should,
-            boosted(
-                Box::new(BooleanQuery::new(
-                    unit_queries
-                        .into_iter()
-                        .map(|query| (Occur::Must, query))
-                        .collect(),
-                )),
-                ALL_WORDS_BOOST,
-            ),
+            boosted(Box::new(BooleanQuery::new(all_units)), ALL_WORDS_BOOST),
         ));
         let stems: Vec<String> = query.words.iter().map(|word| word.stem.clone()).collect();
         clauses.push((
@@ -310,6 +363,25 @@ pub fn text_query(
         ));
     }
     Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Names with one of the query's words shortly after "for": accessories, refills and
+/// spares that name what they fit.
+fn made_for(fields: &Fields, words: &[Word]) -> Box<dyn Query> {
+    let for_term = Term::from_field_text(fields.name, "for");
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for word in words {
+        for gap in 1..=FOR_REACH {
+            clauses.push((
+                Occur::Should,
+                Box::new(PhraseQuery::new_with_offset(vec![
+                    (0, for_term.clone()),
+                    (gap, Term::from_field_text(fields.name, &word.stem)),
+                ])),
+            ));
+        }
+    }
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// Restricts a query to one store without adding to its score.
@@ -351,10 +423,32 @@ mod tests {
     }
 
     #[test]
+    fn a_part_of_the_phrase_is_no_synonym_and_a_listed_spelling_is_the_word() {
+        let stems = |text: &str| tokens(&mut stem_analyzer(), text);
+        assert!(is_part_of(&stems("flour"), &stems("wheat flour")));
+        assert!(!is_part_of(&stems("atta"), &stems("wheat flour")));
+        assert!(!is_part_of(&stems("wheat flour"), &stems("wheat flour")));
+        let aata = &ParsedQuery::parse("aata", false).words[0];
+        assert!(is_spelling_of(&stems("atta"), aata));
+        assert!(!is_spelling_of(&stems("flour"), aata));
+        assert!(!is_spelling_of(&stems("wheat flour"), aata));
+        // Three letters allow no typo, so no other spelling either.
+        let alu = &ParsedQuery::parse("alu", false).words[0];
+        assert!(!is_spelling_of(&stems("aloo"), alu));
+    }
+
+    #[test]
     fn edit_distance_grows_with_word_length() {
         assert_eq!(edit_distance_for("tea"), 0);
         assert_eq!(edit_distance_for("shoe"), 1);
         assert_eq!(edit_distance_for("running"), 1);
         assert_eq!(edit_distance_for("sneakers"), 2);
+        assert_eq!(edit_distance_for("10kg"), 0);
+        assert_eq!(edit_distance_for("20000mah"), 0);
+        assert_eq!(
+            letter_digit_splits("wh1000xm5"),
+            [("wh", "1000xm5"), ("wh1000", "xm5"), ("wh1000xm", "5")]
+        );
+        assert!(letter_digit_splits("shoes").is_empty());
     }
 }
