@@ -76,3 +76,33 @@ pub fn spawn_indexer(
         .await;
     });
 }
+
+/// Connects to the NATS event log at `url`, again every `retry_after` until it works
+/// (NATS may be down when a process starts); `None` when `stop` resolves first. Each
+/// failed attempt is reported to `failed` (`"timed out"` after `timeout`).
+pub async fn connect_nats(
+    url: &url::Url,
+    timeout: std::time::Duration,
+    retry_after: std::time::Duration,
+    stop: &mut (impl std::future::Future<Output = ()> + Unpin),
+    failed: impl Fn(&str),
+) -> Option<haat_events::NatsEventLog> {
+    loop {
+        let connected = tokio::time::timeout(
+            timeout,
+            haat_events::NatsEventLog::connect(url.as_str(), haat_events::NatsSettings::default()),
+        );
+        tokio::select! {
+            () = &mut *stop => return None,
+            connected = connected => match connected {
+                Ok(Ok(log)) => return Some(log),
+                Ok(Err(error)) => failed(&error.to_string()),
+                Err(_) => failed("timed out"),
+            },
+        }
+        tokio::select! {
+            () = &mut *stop => return None,
+            () = tokio::time::sleep(retry_after) => {}
+        }
+    }
+}

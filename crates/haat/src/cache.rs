@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use haat_cache::{CacheSettings, FloorSource, PageCache, RedisSettings, SharedTier};
 use haat_db::Db;
-use haat_events::{EventLog, NatsEventLog, PgEventLog, Tail};
+use haat_events::{EventLog, PgEventLog, Tail};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
@@ -95,27 +95,18 @@ pub async fn run_invalidation(
 ) {
     match &config.event_log {
         Some(url) if url.scheme() == "nats" => {
-            let url = url.clone();
             tokio::pin!(stop);
             // NATS may be down at start: keep trying, the cache stays in its
             // unhealthy (age-bounded) mode meanwhile.
-            let log = loop {
-                let connected = tokio::time::timeout(
-                    settings.poll_timeout,
-                    NatsEventLog::connect(url.as_str(), haat_events::NatsSettings::default()),
-                );
-                tokio::select! {
-                    () = &mut stop => return,
-                    connected = connected => match connected {
-                        Ok(Ok(log)) => break log,
-                        Ok(Err(error)) => failed("connect", &error.to_string()),
-                        Err(_) => failed("connect", "timed out"),
-                    },
-                }
-                tokio::select! {
-                    () = &mut stop => return,
-                    () = tokio::time::sleep(settings.retry_after) => {}
-                }
+            let connected = crate::background::connect_nats(
+                url,
+                settings.poll_timeout,
+                settings.retry_after,
+                &mut stop,
+                |reason| failed("connect", reason),
+            );
+            let Some(log) = connected.await else {
+                return;
             };
             follow(log, cache, Some(db), settings, stop).await;
         }

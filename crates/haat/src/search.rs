@@ -21,7 +21,7 @@ use futures::future::BoxFuture;
 use haat_db::{Db, DbError, FallbackQuery, SearchProductRow};
 use haat_domain::catalog::{CategoryEntry, ProductCard, StoreProfile};
 use haat_domain::{CategoryId, ProductId, StoreId, StoreSlug};
-use haat_events::{Event, EventLog, NatsEventLog, PgEventLog, Tail};
+use haat_events::{Event, EventLog, PgEventLog, Tail};
 use haat_search::{Change, ProductDoc, SearchIndex, SearchRequest, Sort, Synonyms};
 use haat_storefront::{
     CatalogError, CategoryFacet, ProductSearch, SearchEngine, SearchOutcome, SearchQuery,
@@ -430,23 +430,15 @@ pub async fn run_indexer(
     tokio::pin!(stop);
     match &config.event_log {
         Some(url) if url.scheme() == "nats" => {
-            let log = loop {
-                let connected = tokio::time::timeout(
-                    settings.step_timeout,
-                    NatsEventLog::connect(url.as_str(), haat_events::NatsSettings::default()),
-                );
-                tokio::select! {
-                    () = &mut stop => return,
-                    connected = connected => match connected {
-                        Ok(Ok(log)) => break log,
-                        Ok(Err(error)) => failed("connect", &error.to_string()),
-                        Err(_) => failed("connect", "timed out"),
-                    },
-                }
-                tokio::select! {
-                    () = &mut stop => return,
-                    () = tokio::time::sleep(settings.retry_after) => {}
-                }
+            let connected = crate::background::connect_nats(
+                url,
+                settings.step_timeout,
+                settings.retry_after,
+                &mut stop,
+                |reason| failed("connect", reason),
+            );
+            let Some(log) = connected.await else {
+                return;
             };
             index_from(log, db, node, settings, stop).await;
         }
