@@ -155,6 +155,10 @@ pub fn router(state: ApiState) -> Router {
             get(stores::get).patch(stores::update),
         )
         .route(
+            "/api/v1/stores/{store_id}/synonyms",
+            get(stores::get_synonyms).put(stores::put_synonyms),
+        )
+        .route(
             "/api/v1/stores/{store_id}/products/{product_id}",
             get(products::get)
                 .patch(products::update)

@@ -12,6 +12,7 @@ use crate::wire;
     paths(
         auth::request_otp, auth::verify, auth::logout,
         stores::create, stores::list, stores::get, stores::update, stores::put_logo,
+        stores::get_synonyms, stores::put_synonyms,
         products::create, products::list, products::get, products::update, products::delete,
         products::put_image, products::categories,
         orders::list, orders::get, orders::transition, orders::mark_paid, orders::invoice,

@@ -74,6 +74,14 @@ pub struct CreateStoreRequest {
     pub name: String,
 }
 
+/// A store's own search synonyms: groups of equivalent words or phrases
+/// (`[["kulfi", "ice cream"]]`), each 2 to 10 members of 1 to 3 words.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SynonymsBody {
+    pub groups: Vec<Vec<String>>,
+}
+
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStoreRequest {

@@ -48,6 +48,7 @@ pub mod code {
     pub const INVALID_TOKEN: &str = "invalid_token";
     pub const INVALID_STATUS: &str = "invalid_status";
     pub const INVALID_TAX_RATE: &str = "invalid_tax_rate";
+    pub const INVALID_SYNONYMS: &str = "invalid_synonyms";
 }
 
 #[cfg(test)]

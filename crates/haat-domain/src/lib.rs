@@ -15,6 +15,7 @@ pub mod otp;
 pub mod phone;
 pub mod slug;
 pub mod stock;
+pub mod synonyms;
 pub mod text;
 
 pub use crate::colour::AccentColour;
@@ -30,6 +31,7 @@ pub use crate::otp::OtpCode;
 pub use crate::phone::Phone;
 pub use crate::slug::{is_reserved, StoreSlug, RESERVED_SLUGS};
 pub use crate::stock::{StockCount, MAX_STOCK};
+pub use crate::synonyms::SynonymGroups;
 pub use crate::text::{
     Address, CancelReason, CategoryName, CustomerName, Description, OrderNote, ProductName,
     StoreAddress, StoreName,

@@ -33,7 +33,7 @@ use crate::config::Config;
 
 /// How long a store's own synonyms are reused before they are read again (a seller's
 /// edit shows in searches within this).
-const SYNONYMS_TTL: Duration = Duration::from_secs(10);
+const SYNONYMS_TTL: Duration = Duration::from_secs(5);
 /// Stores whose synonyms are kept in memory at once.
 const SYNONYMS_KEPT: usize = 10_000;
 /// Products shown when a search finds nothing.

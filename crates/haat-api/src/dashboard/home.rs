@@ -193,6 +193,7 @@ fn notice(done: &str) -> Option<&'static str> {
         "deleted" => "Product deleted.",
         "settings" => "Store settings saved.",
         "checkout" => "Payments and delivery settings saved.",
+        "synonyms" => "Search words saved. Shoppers' searches use them within seconds.",
         _ => return None,
     })
 }

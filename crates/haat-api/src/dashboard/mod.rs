@@ -24,6 +24,7 @@ mod page;
 mod products;
 mod session;
 mod settings;
+mod synonyms;
 mod views;
 
 use axum::extract::{DefaultBodyLimit, Path};
@@ -83,6 +84,10 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/dashboard/checkout",
             get(checkout::show).post(checkout::save),
+        )
+        .route(
+            "/dashboard/search",
+            get(synonyms::show).post(synonyms::save),
         )
         .route(
             "/dashboard/discounts",

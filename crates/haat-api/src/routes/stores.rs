@@ -1,4 +1,4 @@
-//! `/api/v1/stores`: create, list, read, edit, logo.
+//! `/api/v1/stores`: create, list, read, edit, logo, search synonyms.
 
 use axum::extract::{Request, State};
 use haat_domain::{StoreId, StoreSlug};
@@ -8,7 +8,7 @@ use http::StatusCode;
 use crate::auth::AuthSeller;
 use crate::input::{parse_store_name, parse_store_patch};
 use crate::upload::image_from_request;
-use crate::wire::{CreateStoreRequest, StoreBody, StoreList, UpdateStoreRequest};
+use crate::wire::{CreateStoreRequest, StoreBody, StoreList, SynonymsBody, UpdateStoreRequest};
 use crate::{ApiState, Result};
 
 pub(crate) fn parse_store_id(text: &str) -> Result<StoreId> {
@@ -119,4 +119,50 @@ pub async fn put_logo(
         .set_store_logo(seller.seller.id, store_id, &image)
         .await?;
     Ok(Json(state.store_body(&store)))
+}
+
+#[utoipa::path(get, path = "/api/v1/stores/{store_id}/synonyms", tag = "stores", security(("bearer" = [])),
+    params(("store_id" = String, Path)),
+    responses((status = 200, body = SynonymsBody), (status = 404, body = haat_http::ErrorBody)))]
+pub async fn get_synonyms(
+    State(state): State<ApiState>,
+    seller: AuthSeller,
+    Path(store_id): Path<String>,
+) -> Result<Json<SynonymsBody>> {
+    let store_id = parse_store_id(&store_id)?;
+    state
+        .db()
+        .store_for_seller(seller.seller.id, store_id)
+        .await?;
+    let groups = state.db().store_synonyms(store_id).await?;
+    Ok(Json(SynonymsBody { groups }))
+}
+
+/// Replaces the store's own search synonyms; shoppers' searches use them within seconds
+/// (docs/search.md).
+#[utoipa::path(put, path = "/api/v1/stores/{store_id}/synonyms", tag = "stores", security(("bearer" = [])),
+    params(("store_id" = String, Path)), request_body = SynonymsBody,
+    responses((status = 200, body = SynonymsBody), (status = 404, body = haat_http::ErrorBody),
+              (status = 422, body = haat_http::ErrorBody)))]
+pub async fn put_synonyms(
+    State(state): State<ApiState>,
+    seller: AuthSeller,
+    Path(store_id): Path<String>,
+    Json(body): Json<SynonymsBody>,
+) -> Result<Json<SynonymsBody>> {
+    let store_id = parse_store_id(&store_id)?;
+    let groups = haat_domain::SynonymGroups::parse(&body.groups)
+        .map_err(|error| ApiError::invalid("groups", error))?;
+    state
+        .db()
+        .store_for_seller(seller.seller.id, store_id)
+        .await?;
+    state
+        .db()
+        .set_store_synonyms(store_id, groups.groups())
+        .await?;
+    tracing::info!(store.id = %store_id, groups = groups.groups().len(), "store synonyms replaced");
+    Ok(Json(SynonymsBody {
+        groups: groups.groups().to_vec(),
+    }))
 }

@@ -119,6 +119,13 @@ fn seller_routes() -> Vec<Route> {
         ),
         route(Method::POST, products, MultipartProduct, 201),
         route(Method::GET, "/api/v1/stores/{store}/categories", None, 200),
+        route(Method::GET, "/api/v1/stores/{store}/synonyms", None, 200),
+        route(
+            Method::PUT,
+            "/api/v1/stores/{store}/synonyms",
+            Json(|| json!({ "groups": [["planted", "taken over"]] })),
+            200,
+        ),
         route(Method::GET, product, None, 200),
         route(
             Method::PATCH,
@@ -199,6 +206,7 @@ async fn snapshot(app: &TestApp, tenant: &Tenant) -> Value {
         format!("{store}/products?limit=100"),
         format!("{store}/products/{}", tenant.product_id),
         format!("{store}/categories"),
+        format!("{store}/synonyms"),
     ] {
         let (status, body) = app.get_json(&path, token).await;
         assert_eq!(status, 200, "{path}: {body}");

@@ -626,7 +626,7 @@ async fn the_openapi_document_describes_every_route() {
     assert!(doc["info"]["title"].is_string());
 
     // Every API route of the router, with its methods.
-    let routes: [(&str, &[&str]); 25] = [
+    let routes: [(&str, &[&str]); 26] = [
         ("/api/v1/auth/otp", &["post"]),
         ("/api/v1/auth/verify", &["post"]),
         ("/api/v1/auth/logout", &["post"]),
@@ -643,6 +643,7 @@ async fn the_openapi_document_describes_every_route() {
             &["put"],
         ),
         ("/api/v1/stores/{store_id}/categories", &["get"]),
+        ("/api/v1/stores/{store_id}/synonyms", &["get", "put"]),
         ("/api/v1/storefront/{slug}", &["get"]),
         ("/api/v1/storefront/{slug}/search", &["get"]),
         ("/api/v1/storefront/{slug}/search/suggest", &["get"]),

@@ -250,3 +250,64 @@ async fn a_node_whose_index_cannot_open_searches_postgresql() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_sellers_own_synonyms_are_searched_and_checked() {
+    let app = TestApp::spawn().await;
+    let (token, store) = app.seller_with_store("Kulfi Corner").await;
+    let (store_id, slug) = (
+        store["id"].as_str().unwrap(),
+        store["slug"].as_str().unwrap(),
+    );
+    app.create_product(
+        &token,
+        store_id,
+        json!({ "name": "Malai Kulfi", "price": "60" }),
+    )
+    .await;
+    search_until(&app, slug, "kulfi", |b| !names(b).is_empty()).await;
+    let path = format!("/api/v1/stores/{store_id}/synonyms");
+    let (status, body) = app.get_json(&path, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["groups"], json!([]));
+
+    for bad in [
+        json!({ "groups": [["only one"]] }),
+        json!({ "groups": [["a b c d", "x"]] }),
+        json!({ "groups": [["!!!", "x"]] }),
+    ] {
+        let (status, body) = app
+            .send(reqwest::Method::PUT, &path, Some(&token), Some(bad.clone()))
+            .await;
+        assert_eq!(status, 422, "{bad}: {body}");
+        assert_eq!(body["error"]["field"], "groups", "{body}");
+    }
+    let (status, _) = app
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(&token),
+            Some(json!({ "groups": "x" })),
+        )
+        .await;
+    assert!((400..500).contains(&status));
+    // Nothing was saved by the refused requests.
+    assert_eq!(
+        app.get_json(&path, Some(&token)).await.1["groups"],
+        json!([])
+    );
+
+    let (status, body) = app
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(&token),
+            Some(json!({ "groups": [[" ice  cream ", "kulfi"]] })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["groups"], json!([["ice cream", "kulfi"]]));
+    // Searches read a store's synonyms at most 5 s old.
+    search_until(&app, slug, "ice cream", |b| names(b) == ["Malai Kulfi"]).await;
+    app.stop().await;
+}

@@ -471,3 +471,56 @@ async fn another_seller_cannot_reach_an_order() {
     assert_eq!(seen["status"], "placed", "untouched");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn search_words_are_edited_in_the_dashboard_and_searched() {
+    let app = TestApp::spawn().await;
+    let mut seller = Browser::new(&app);
+    let (slug, _) = seller_with_product(&mut seller, "Dosa Corner").await;
+    let page = seller.get("/dashboard").await;
+    assert!(page.html.contains("href=\"/dashboard/search\""));
+    let page = seller.get("/dashboard/search").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("Search words"), "{}", page.html);
+
+    // A bad line: the message, what was typed kept, nothing saved.
+    let page = seller
+        .post("/dashboard/search", &[("synonyms", "tiffin, dosa\nlonely")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("id=\"synonyms-error\""), "{}", page.html);
+    assert!(page.html.contains("tiffin, dosa\nlonely"));
+    let page = seller.get("/dashboard/search").await;
+    assert!(!page.html.contains("tiffin"), "nothing was saved");
+
+    // A forged form changes nothing.
+    let wrong = "cd".repeat(32);
+    let page = seller
+        .post(
+            "/dashboard/search",
+            &[("synonyms", "tiffin, dosa"), ("csrf", &wrong)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+    seller.get("/dashboard/search").await;
+    let page = seller
+        .post("/dashboard/search", &[("synonyms", " tiffin ,  dosa \n\n")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+    assert_eq!(page.location.as_deref(), Some("/dashboard?done=synonyms"));
+    let page = seller.get("/dashboard/search").await;
+    assert!(
+        page.html.contains(">tiffin, dosa</textarea>"),
+        "{}",
+        page.html
+    );
+
+    // Shoppers searching the seller's word find the product.
+    let body = app
+        .storefront_json_until(&format!("/api/v1/storefront/{slug}/search?q=tiffin"), |b| {
+            b["engine"] == "index" && b["total"] == 1
+        })
+        .await;
+    assert_eq!(body["products"][0]["name"], "Masala dosa");
+}
