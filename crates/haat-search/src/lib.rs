@@ -23,7 +23,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Tantivy
 use uuid::Uuid;
 
 pub use query::{edit_distance_for, ParsedQuery, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
-pub use synonyms::{validate_store_groups, Synonyms};
+pub use synonyms::Synonyms;
 
 use crate::schema::Fields;
 

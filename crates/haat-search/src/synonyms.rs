@@ -1,21 +1,17 @@
 //! Synonym groups: the platform dictionary shipped with Haat (`synonyms.txt`) and each
 //! store's own groups. A group is a set of equivalent words or phrases; a query word
 //! (or run of words) found in a group also searches every other member of it.
-//! Matching is on stems, so plurals and case need no entries.
+//! Matching is on stems, so plurals and case need no entries. A store's groups are
+//! validated where the seller enters them (`haat_domain::SynonymGroups`); here a member
+//! that analyzes to nothing is simply skipped.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-
-use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analysis::{stem_analyzer, tokens};
 
 /// The longest phrase, in words, a group member may have.
 pub const LONGEST_PHRASE: usize = 3;
-/// Limits on a store's own synonyms (the dashboard refuses more).
-pub const MAX_STORE_GROUPS: usize = 200;
-pub const MAX_GROUP_MEMBERS: usize = 10;
-pub const MAX_MEMBER_CHARS: usize = 40;
 
 /// Synonym groups keyed by each member's stems.
 #[derive(Clone, Debug, Default)]
@@ -96,35 +92,6 @@ impl Synonyms {
     }
 }
 
-/// A store's groups as the seller wrote them, checked against the limits above.
-pub fn validate_store_groups(groups: &[Vec<String>]) -> Result<(), String> {
-    if groups.len() > MAX_STORE_GROUPS {
-        return Err(format!("at most {MAX_STORE_GROUPS} synonym groups"));
-    }
-    let mut analyzer: TextAnalyzer = stem_analyzer();
-    for group in groups {
-        if group.len() < 2 || group.len() > MAX_GROUP_MEMBERS {
-            return Err(format!(
-                "a synonym group has 2 to {MAX_GROUP_MEMBERS} words or phrases"
-            ));
-        }
-        for member in group {
-            if member.chars().count() > MAX_MEMBER_CHARS {
-                return Err(format!(
-                    "a synonym has at most {MAX_MEMBER_CHARS} characters"
-                ));
-            }
-            let stems = tokens(&mut analyzer, member);
-            if stems.is_empty() || stems.len() > LONGEST_PHRASE {
-                return Err(format!(
-                    "a synonym is 1 to {LONGEST_PHRASE} words of letters or digits"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,12 +122,8 @@ mod tests {
     }
 
     #[test]
-    fn groups_with_one_usable_member_are_skipped_and_limits_are_checked() {
+    fn groups_with_one_usable_member_are_skipped() {
         let synonyms = Synonyms::from_groups([vec!["solo", "!!!"]]);
         assert!(synonyms.is_empty());
-        assert!(validate_store_groups(&[vec!["kulfi".into(), "ice cream".into()]]).is_ok());
-        assert!(validate_store_groups(&[vec!["one".into()]]).is_err());
-        assert!(validate_store_groups(&[vec!["a b c d".into(), "x".into()]]).is_err());
-        assert!(validate_store_groups(&[vec!["?!".into(), "x".into()]]).is_err());
     }
 }
