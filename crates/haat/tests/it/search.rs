@@ -19,11 +19,31 @@ fn names(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+fn encoded(q: &str) -> String {
+    url::form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
 fn search_path(slug: &str, q: &str) -> String {
-    format!(
-        "/api/v1/storefront/{slug}/search?q={}",
-        url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+    format!("/api/v1/storefront/{slug}/search?q={}", encoded(q))
+}
+
+/// A new seller's store with one product: (token, store id, slug).
+async fn store_with(
+    app: &TestApp,
+    store: &str,
+    product: &str,
+    price: &str,
+) -> (String, String, String) {
+    let (token, store) = app.seller_with_store(store).await;
+    let store_id = store["id"].as_str().unwrap().to_owned();
+    let slug = store["slug"].as_str().unwrap().to_owned();
+    app.create_product(
+        &token,
+        &store_id,
+        json!({ "name": product, "price": price }),
     )
+    .await;
+    (token, store_id, slug)
 }
 
 /// Polls the search API until the index answers and `done` accepts the body (the index
@@ -146,17 +166,8 @@ async fn products_become_searchable_changes_follow_and_stores_stay_apart() {
 #[tokio::test]
 async fn bad_search_input_never_fails_and_never_leaks() {
     let app = TestApp::spawn().await;
-    let (token, store) = app.seller_with_store("Odd Queries").await;
-    let (store_id, slug) = (
-        store["id"].as_str().unwrap(),
-        store["slug"].as_str().unwrap(),
-    );
-    app.create_product(
-        &token,
-        store_id,
-        json!({ "name": "Masala Chai", "price": "120" }),
-    )
-    .await;
+    let (_, _, slug) = store_with(&app, "Odd Queries", "Masala Chai", "120").await;
+    let slug = slug.as_str();
     search_until(&app, slug, "chai", |b| !names(b).is_empty()).await;
     let long = "chai ".repeat(5_000);
     for q in [
@@ -176,19 +187,13 @@ async fn bad_search_input_never_fails_and_never_leaks() {
         let (status, body) = app.get_json(&search_path(slug, q), None).await;
         assert_eq!(status, 200, "{q:?}: {body}");
         let (status, html) = app
-            .get_text(&format!(
-                "/{slug}/search?q={}",
-                url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-            ))
+            .get_text(&format!("/{slug}/search?q={}", encoded(q)))
             .await;
         assert_eq!(status, 200, "{q:?}");
         assert!(!html.contains("<script>alert(1)</script>"));
         let (status, _) = app
             .get_json(
-                &format!(
-                    "/api/v1/storefront/{slug}/search/suggest?q={}",
-                    url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-                ),
+                &format!("/api/v1/storefront/{slug}/search/suggest?q={}", encoded(q)),
                 None,
             )
             .await;
@@ -223,17 +228,8 @@ async fn a_node_whose_index_cannot_open_searches_postgresql() {
         c.data_dir = data_dir;
     })
     .await;
-    let (token, store) = app.seller_with_store("Fallback Foods").await;
-    let (store_id, slug) = (
-        store["id"].as_str().unwrap(),
-        store["slug"].as_str().unwrap(),
-    );
-    app.create_product(
-        &token,
-        store_id,
-        json!({ "name": "Basmati Rice 5kg", "price": "650" }),
-    )
-    .await;
+    let (_, _, slug) = store_with(&app, "Fallback Foods", "Basmati Rice 5kg", "650").await;
+    let slug = slug.as_str();
     // Read-your-writes: PostgreSQL answers at once.
     let (status, body) = app.get_json(&search_path(slug, "rice"), None).await;
     assert_eq!(status, 200, "{body}");
@@ -254,17 +250,8 @@ async fn a_node_whose_index_cannot_open_searches_postgresql() {
 #[tokio::test]
 async fn a_sellers_own_synonyms_are_searched_and_checked() {
     let app = TestApp::spawn().await;
-    let (token, store) = app.seller_with_store("Kulfi Corner").await;
-    let (store_id, slug) = (
-        store["id"].as_str().unwrap(),
-        store["slug"].as_str().unwrap(),
-    );
-    app.create_product(
-        &token,
-        store_id,
-        json!({ "name": "Malai Kulfi", "price": "60" }),
-    )
-    .await;
+    let (token, store_id, slug) = store_with(&app, "Kulfi Corner", "Malai Kulfi", "60").await;
+    let (store_id, slug) = (store_id.as_str(), slug.as_str());
     search_until(&app, slug, "kulfi", |b| !names(b).is_empty()).await;
     let path = format!("/api/v1/stores/{store_id}/synonyms");
     let (status, body) = app.get_json(&path, Some(&token)).await;
