@@ -10,6 +10,7 @@ mod analysis;
 mod collect;
 mod query;
 mod schema;
+mod snapshot;
 mod synonyms;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Tantivy
 use uuid::Uuid;
 
 pub use query::{edit_distance_for, ParsedQuery, MAX_QUERY_CHARS, MAX_QUERY_WORDS};
+pub use snapshot::{restore_snapshot, write_snapshot, SnapshotInfo};
 pub use synonyms::Synonyms;
 
 use crate::schema::Fields;
@@ -40,6 +42,37 @@ pub enum SearchError {
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("search index position: {0}")]
     Position(String),
+    #[error("search index snapshot: {0}")]
+    Snapshot(String),
+}
+
+impl From<std::io::Error> for SearchError {
+    fn from(error: std::io::Error) -> Self {
+        SearchError::Snapshot(error.to_string())
+    }
+}
+
+/// What a commit records beside the documents: the event-log position it includes and
+/// the last reindex request (a number the caller gives) it carried out. Stored as the
+/// commit's payload, so both change atomically with the documents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub position: u64,
+    #[serde(default)]
+    pub reindex: i64,
+}
+
+impl Checkpoint {
+    fn parse(payload: &str) -> Result<Checkpoint> {
+        // Indexes written before reindex requests existed hold the bare position.
+        if let Ok(position) = payload.parse::<u64>() {
+            return Ok(Checkpoint {
+                position,
+                reindex: 0,
+            });
+        }
+        serde_json::from_str(payload).map_err(|_| SearchError::Position(payload.to_owned()))
+    }
 }
 
 pub type Result<T, E = SearchError> = std::result::Result<T, E>;
@@ -151,15 +184,13 @@ impl SearchIndex {
 
     /// The event-log position the last commit recorded (`None` for a new index).
     pub fn position(&self) -> Result<Option<u64>> {
+        Ok(self.checkpoint()?.map(|checkpoint| checkpoint.position))
+    }
+
+    /// What the last commit recorded (`None` for a new index).
+    pub fn checkpoint(&self) -> Result<Option<Checkpoint>> {
         let metas = self.index.load_metas()?;
-        metas
-            .payload
-            .map(|payload| {
-                payload
-                    .parse::<u64>()
-                    .map_err(|_| SearchError::Position(payload))
-            })
-            .transpose()
+        metas.payload.as_deref().map(Checkpoint::parse).transpose()
     }
 
     /// Applies `changes` and commits them with `position`, atomically: after a crash the
@@ -199,12 +230,21 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Commits what was staged with `position`, and makes it searchable.
+    /// Commits what was staged with `position` (keeping the last reindex request
+    /// recorded), and makes it searchable.
     pub fn commit(&self, position: u64) -> Result<()> {
+        let reindex = self.checkpoint()?.map_or(0, |checkpoint| checkpoint.reindex);
+        self.commit_checkpoint(Checkpoint { position, reindex })
+    }
+
+    /// Commits what was staged with `checkpoint`, and makes it searchable.
+    pub fn commit_checkpoint(&self, checkpoint: Checkpoint) -> Result<()> {
         let started = Instant::now();
+        let payload = serde_json::to_string(&checkpoint)
+            .map_err(|error| SearchError::Position(error.to_string()))?;
         let mut writer = self.writer();
         let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&position.to_string());
+        commit.set_payload(&payload);
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
