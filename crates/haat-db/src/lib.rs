@@ -18,6 +18,7 @@ mod payments;
 mod products;
 mod rows;
 mod search;
+mod search_nodes;
 mod stores;
 
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub use orders::{
 pub use payments::{GatewayStatus, PaymentEvent, PaymentOutcome, PaymentRecord};
 pub use products::{CategoryChoice, CategoryRecord, NewProduct, ProductPatch, ProductRecord};
 pub use search::{FallbackQuery, FallbackResults, SearchProductRow};
+pub use search_nodes::{ReindexProgress, ReindexRequest, SearchNodeReport, SearchNodeRow};
 pub use stores::{StorePatch, StoreRecord};
 
 /// Embedded migrations; each release only adds (expand) or removes what the previous

@@ -46,6 +46,16 @@ pub enum SearchError {
     Snapshot(String),
 }
 
+impl SearchError {
+    /// The index is open for writing in another process (a running node).
+    pub fn is_locked(&self) -> bool {
+        matches!(
+            self,
+            SearchError::Index(tantivy::TantivyError::LockFailure(..))
+        )
+    }
+}
+
 impl From<std::io::Error> for SearchError {
     fn from(error: std::io::Error) -> Self {
         SearchError::Snapshot(error.to_string())
@@ -233,7 +243,9 @@ impl SearchIndex {
     /// Commits what was staged with `position` (keeping the last reindex request
     /// recorded), and makes it searchable.
     pub fn commit(&self, position: u64) -> Result<()> {
-        let reindex = self.checkpoint()?.map_or(0, |checkpoint| checkpoint.reindex);
+        let reindex = self
+            .checkpoint()?
+            .map_or(0, |checkpoint| checkpoint.reindex);
         self.commit_checkpoint(Checkpoint { position, reindex })
     }
 
@@ -249,6 +261,13 @@ impl SearchIndex {
         drop(writer);
         self.reader.reload()?;
         metrics::histogram!("haat_search_commit_seconds").record(started.elapsed().as_secs_f64());
+        Ok(())
+    }
+
+    /// Drops everything staged since the last commit (a rebuild that failed half way
+    /// must not reach the next commit).
+    pub fn rollback(&self) -> Result<()> {
+        self.writer().rollback()?;
         Ok(())
     }
 

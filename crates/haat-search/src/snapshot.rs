@@ -65,7 +65,11 @@ pub fn write_snapshot<W: Write>(index_dir: &Path, out: W) -> Result<SnapshotInfo
         (metas, files)
     };
     // From here the files are open: the collector may unlink them, their bytes stay.
-    let checkpoint = metas.payload.as_deref().map(Checkpoint::parse).transpose()?;
+    let checkpoint = metas
+        .payload
+        .as_deref()
+        .map(Checkpoint::parse)
+        .transpose()?;
     let mut bytes = 0;
     for (_, file) in &files {
         bytes += file.metadata()?.len();
@@ -195,7 +199,11 @@ pub fn restore_snapshot<R: Read>(input: R, index_dir: &Path) -> Result<SnapshotI
 fn check(dir: &Path, info: &SnapshotInfo) -> Result<()> {
     let index = Index::open(MmapDirectory::open(dir)?)?;
     let metas = index.load_metas()?;
-    let checkpoint = metas.payload.as_deref().map(Checkpoint::parse).transpose()?;
+    let checkpoint = metas
+        .payload
+        .as_deref()
+        .map(Checkpoint::parse)
+        .transpose()?;
     let reader = index.reader()?;
     let products = reader.searcher().num_docs();
     if products != info.products || checkpoint != info.checkpoint {

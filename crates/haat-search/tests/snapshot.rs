@@ -57,7 +57,10 @@ fn a_snapshot_restores_one_commit_and_its_checkpoint_beside_a_running_writer() {
     let atta = product(store, "Aashirvaad Atta 5kg");
     let rice = product(store, "Basmati Rice 1kg");
     index
-        .apply(&[Change::Upsert(atta.clone()), Change::Upsert(rice.clone())], 10)
+        .apply(
+            &[Change::Upsert(atta.clone()), Change::Upsert(rice.clone())],
+            10,
+        )
         .unwrap();
     index.stage(&[Change::DeleteStore(store)]).unwrap();
     index
@@ -210,7 +213,9 @@ fn a_bad_archive_changes_nothing() {
             std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
             if path == Path::new("haat-snapshot.json") {
                 let text = String::from_utf8(content).unwrap();
-                content = text.replace("\"products\":1", "\"products\":7").into_bytes();
+                content = text
+                    .replace("\"products\":1", "\"products\":7")
+                    .into_bytes();
             }
             let mut header = tar::Header::new_gnu();
             header.set_size(content.len() as u64);
@@ -226,5 +231,8 @@ fn a_bad_archive_changes_nothing() {
 
     let index = SearchIndex::open(&dir).unwrap();
     assert_eq!(index.position().unwrap(), Some(5));
-    assert_eq!(names(&index, store, "kulfi"), vec!["Malai Kulfi".to_owned()]);
+    assert_eq!(
+        names(&index, store, "kulfi"),
+        vec!["Malai Kulfi".to_owned()]
+    );
 }

@@ -114,6 +114,14 @@ pub struct Config {
     /// level, e.g. `redis://127.0.0.1:6379/`. Optional; Haat runs without it.
     #[serde(serialize_with = "serialize_secret_option")]
     pub redis_url: Option<SecretString>,
+    /// `HAAT_NODE_NAME`: how this process names itself to the fleet (`haat status`, the
+    /// reindex command's progress); default `<hostname>:<data dir>`, since a data dir
+    /// holds one node's search index.
+    pub node_name: Option<String>,
+    /// `HAAT_SEARCH_SNAPSHOT`: a snapshot file (`haat search snapshot`) a node with no
+    /// search index of its own starts from, following the event log from the
+    /// snapshot's position instead of reading every product from PostgreSQL.
+    pub search_snapshot: Option<PathBuf>,
 }
 
 fn serialize_secret_option<S: serde::Serializer>(
@@ -158,6 +166,8 @@ impl Default for Config {
             cache_memory_mb: 64,
             cache_ttl_secs: 300,
             redis_url: None,
+            node_name: None,
+            search_snapshot: None,
         }
     }
 }
@@ -208,6 +218,29 @@ impl Config {
         self.sms_outbox
             .clone()
             .unwrap_or_else(|| self.data_dir.join("sms-outbox.jsonl"))
+    }
+
+    /// Where this node's search index lives.
+    pub fn search_index_dir(&self) -> PathBuf {
+        self.data_dir.join("search").join("index")
+    }
+
+    /// [`Config::node_name`], or `<hostname>:<data dir>`.
+    pub fn node_name(&self) -> String {
+        if let Some(name) = self
+            .node_name
+            .as_deref()
+            .filter(|name| !name.trim().is_empty())
+        {
+            return name.trim().to_owned();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|name| name.trim().to_owned())
+            .ok()
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "localhost".to_owned());
+        let dir = std::path::absolute(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
+        format!("{host}:{}", dir.display())
     }
 
     pub fn media_dir(&self) -> PathBuf {

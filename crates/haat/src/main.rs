@@ -55,6 +55,12 @@ enum Command {
     /// Print the health of every part: database, relay and event log, consumers' lag,
     /// background jobs, payment webhooks. Exits non-zero when something is unhealthy.
     Status,
+    /// Search: rebuild it from the database on every node, or snapshot and restore a
+    /// node's index (docs/search.md).
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Run only the relay that moves captured changes into the event log (every
     /// `serve`/`api` process runs one too; one at a time is elected).
     Relay,
@@ -73,6 +79,30 @@ enum Command {
         /// Haat's public URL: the gateway's pay page only redirects back there.
         #[arg(long)]
         haat_url: Option<url::Url>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild search from the database on every running node (or, with none running,
+    /// this data directory's index), with a progress bar. Search stays online: each
+    /// node swaps its rebuilt index in with one commit.
+    Reindex {
+        /// Only this store (slug or id).
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Write a snapshot of this data directory's index (a running node may be using it),
+    /// for a new node's `HAAT_SEARCH_SNAPSHOT` or `haat search restore`.
+    Snapshot {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace this data directory's index with a snapshot (its node must be stopped);
+    /// the node then follows the event log from the snapshot's position.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
     },
 }
 
@@ -150,6 +180,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Command::Search { command } => run_search(command, &config).await,
         Command::Relay => {
             let database = Database::open(&config).await?;
             let target = haat::relay::Target::from_config(config.event_log.as_ref()).await?;
@@ -179,6 +210,69 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 anyhow::bail!("some parts are unhealthy")
             }
         }
+    }
+}
+
+async fn run_search(command: SearchCommand, config: &Config) -> anyhow::Result<()> {
+    match command {
+        SearchCommand::Reindex { store } => {
+            let database = Database::open(config).await?;
+            let result = async {
+                let store = match store {
+                    Some(store) => Some(resolve_store(&database.db, &store).await?),
+                    None => None,
+                };
+                let settings = haat::search::WatchSettings::default();
+                tokio::select! {
+                    outcome = haat::search::reindex(config, &database.db, store, &settings) => outcome,
+                    _ = tokio::signal::ctrl_c() => anyhow::bail!(
+                        "stopped watching; the nodes carry the request out all the same"
+                    ),
+                }
+            }
+            .await;
+            database.close_if_started().await;
+            let outcome = result?;
+            print!("{}", outcome.render());
+            if outcome.succeeded() {
+                Ok(())
+            } else {
+                anyhow::bail!("some nodes did not finish the reindex")
+            }
+        }
+        SearchCommand::Snapshot { to } => {
+            let info = haat::search::snapshot(config, &to)?;
+            println!(
+                "snapshot of {} products ({} bytes) at log position {} written to {}",
+                info.products,
+                info.bytes,
+                info.checkpoint.map_or(0, |c| c.position),
+                to.display()
+            );
+            Ok(())
+        }
+        SearchCommand::Restore { from } => {
+            let info = haat::search::restore(config, &from)?;
+            println!(
+                "search index restored: {} products at log position {}; the node follows the log from there",
+                info.products,
+                info.checkpoint.map_or(0, |c| c.position),
+            );
+            Ok(())
+        }
+    }
+}
+
+/// A store named by id or slug.
+async fn resolve_store(db: &haat_db::Db, store: &str) -> anyhow::Result<uuid::Uuid> {
+    if let Ok(id) = store.parse::<uuid::Uuid>() {
+        return Ok(id);
+    }
+    let slug = haat_domain::StoreSlug::parse(store)
+        .map_err(|error| anyhow::anyhow!("--store {store:?}: {error}"))?;
+    match db.store_profile(&slug).await? {
+        Some(profile) => Ok(profile.id.as_uuid()),
+        None => anyhow::bail!("no store {store:?}"),
     }
 }
 

@@ -6,7 +6,9 @@
 //! - every 10 min: delete expired carts, jobs finished more than a week ago, and settled
 //!   payment webhook deliveries older than 180 days (`docs/payments.md`), product
 //!   idempotency keys older than 7 days and checkout keys older than 30 days (ADR 0008),
-//!   and events older than 7 days from the PostgreSQL event log (docs/events.md).
+//!   and events older than 7 days from the PostgreSQL event log (docs/events.md), search
+//!   nodes not heard from for an hour and reindex requests older than 30 days
+//!   (docs/search.md).
 //!
 //! Each round has a timeout, logs what it did, and counts failures in
 //! `haat_maintenance_failures_total{task}`; a failing task never stops the others.
@@ -33,6 +35,11 @@ const ORDER_KEY_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Consumers are minutes behind at worst; a week leaves room to replay after an
 /// incident. A consumer further behind rebuilds from the database.
 const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// A search node silent this long has gone (a clean stop removes its row at once).
+const SEARCH_NODE_RETENTION: Duration = Duration::from_secs(3600);
+/// Reindex requests: a node down longer than this rebuilds when its log position is
+/// gone anyway.
+const REINDEX_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Runs until `shutdown` resolves.
 pub async fn run(db: Db, shutdown: impl Future<Output = ()>) {
@@ -56,6 +63,11 @@ pub async fn run(db: Db, shutdown: impl Future<Output = ()>) {
                 )
                 .await;
                 round("event_log", db.delete_old_events(EVENT_RETENTION, 10_000)).await;
+                round(
+                    "search_nodes",
+                    db.delete_stale_search_state(SEARCH_NODE_RETENTION, REINDEX_RETENTION),
+                )
+                .await;
                 round(
                     "settled_webhooks",
                     db.delete_settled_webhooks(WEBHOOK_RETENTION, 10_000),

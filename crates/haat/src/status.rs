@@ -3,7 +3,9 @@
 //!
 //! What is unhealthy: a part that cannot be asked, captured changes waiting more than
 //! [`OUTBOX_LIMIT`] (the relay is not running), a consumer more than
-//! [`LAG_LIMIT_SECONDS`] behind, or parked (failed) jobs. Each check has a timeout.
+//! [`LAG_LIMIT_SECONDS`] behind, parked (failed) jobs, or a search node that is not
+//! ready, lags, or has stopped reporting without leaving (it crashed or is cut off).
+//! Each check has a timeout.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -17,6 +19,8 @@ pub const OUTBOX_LIMIT: i64 = 10_000;
 /// A consumer further behind than this breaks the storefront's freshness promise.
 pub const LAG_LIMIT_SECONDS: f64 = 60.0;
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+/// A search node reports every 5 s (and while rebuilding, with its progress).
+pub const SEARCH_NODE_SILENCE_SECONDS: f64 = 30.0;
 
 /// One line of the report.
 #[derive(Clone, Debug, PartialEq)]
@@ -143,6 +147,8 @@ pub async fn report_with(db: &Db, parts: &Parts) -> Report {
         }
     }
 
+    search_nodes(db, &mut report).await;
+
     match timeout(CHECK_TIMEOUT, db.job_counts()).await {
         Ok(Ok(jobs)) => report.push(
             "background jobs",
@@ -155,6 +161,49 @@ pub async fn report_with(db: &Db, parts: &Parts) -> Report {
         _ => report.push("background jobs", false, "cannot tell"),
     }
     report
+}
+
+/// One line per search node: ready or not, products, position, lag, and reindex
+/// requests it has yet to carry out.
+async fn search_nodes(db: &Db, report: &mut Report) {
+    let nodes = timeout(CHECK_TIMEOUT, db.search_nodes()).await;
+    let latest = timeout(CHECK_TIMEOUT, db.latest_reindex_request()).await;
+    let (Ok(Ok(nodes)), Ok(Ok(latest))) = (nodes, latest) else {
+        report.push("search", false, "cannot tell");
+        return;
+    };
+    if nodes.is_empty() {
+        report.push("search", true, "no node running");
+        return;
+    }
+    for node in nodes {
+        let silent = node.seen_seconds_ago > SEARCH_NODE_SILENCE_SECONDS;
+        let lag = node.lag_seconds.unwrap_or(0.0);
+        let mut detail = if silent {
+            format!(
+                "not heard from for {:.0} s (crashed or cut off?)",
+                node.seen_seconds_ago
+            )
+        } else if node.ready {
+            format!("ready, {} products", node.products)
+        } else {
+            format!(
+                "building its index ({} products so far); searches answered by PostgreSQL",
+                node.products
+            )
+        };
+        if let Some(position) = node.position {
+            let _ = write!(detail, ", log offset {position}, {lag:.1} s behind");
+        }
+        if node.reindexed < latest {
+            let _ = write!(detail, ", reindex #{latest} pending");
+        }
+        report.push(
+            format!("search {}", node.node),
+            !silent && node.ready && lag <= LAG_LIMIT_SECONDS,
+            detail,
+        );
+    }
 }
 
 fn lag_line(report: &mut Report, name: &str, position: String, lag: Lag) {

@@ -17,5 +17,6 @@ mod payments;
 mod products;
 mod relay;
 mod search;
+mod search_fleet;
 mod seller_loop;
 mod uploads;

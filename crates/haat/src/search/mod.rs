@@ -5,24 +5,25 @@
 //! full-text search otherwise (missing or corrupt index, rebuild in progress, a failed
 //! query), counted by `haat_search_fallback_total{reason}`.
 //!
-//! The indexer keeps no consumer group: the index's own commits record the log offset
-//! they include, so a restarted node resumes from its index, and a node without one (or
-//! whose position the log no longer holds) rebuilds from a database snapshot taken after
-//! noting the log's head. Metrics: `haat_search_indexed_events_total`,
-//! `haat_search_index_lag_seconds`, `haat_search_index_ready`,
-//! `haat_search_indexer_failures_total{stage}`, `haat_search_rebuilds_total`.
+//! [`indexer`] keeps the index in step; [`admin`] holds the operator's commands
+//! (`haat search reindex | snapshot | restore`).
 
-use std::collections::{HashMap, HashSet};
+mod admin;
+mod indexer;
+
+pub use admin::{reindex, restore, snapshot, NodeOutcome, ReindexOutcome, WatchSettings};
+pub use indexer::{index_from, rebuild, run_indexer, IndexerSettings, Progress, StepError};
+
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use haat_db::{Db, DbError, FallbackQuery, SearchProductRow};
+use haat_db::{Db, DbError, FallbackQuery};
 use haat_domain::catalog::{CategoryEntry, ProductCard, StoreProfile};
 use haat_domain::{CategoryId, ProductId, StoreId, StoreSlug};
-use haat_events::{Event, EventLog, PgEventLog, Tail};
-use haat_search::{Change, ProductDoc, SearchIndex, SearchRequest, Sort, Synonyms};
+use haat_search::{SearchIndex, SearchRequest, Sort, Synonyms};
 use haat_storefront::{
     CatalogError, CategoryFacet, ProductSearch, SearchEngine, SearchOutcome, SearchQuery,
     SearchSort, SuggestOutcome, Suggestion,
@@ -41,6 +42,9 @@ const POPULAR: usize = 8;
 
 /// This node's search: its index (if it could be opened) and whether it is ready.
 pub struct SearchNode {
+    /// How the node names itself to the fleet ([`Config::node_name`]).
+    name: String,
+    started_at: time::OffsetDateTime,
     index: Option<Arc<SearchIndex>>,
     ready: AtomicBool,
     db: Db,
@@ -48,10 +52,14 @@ pub struct SearchNode {
 }
 
 impl SearchNode {
-    /// Opens (or creates) the index under the data directory. A node whose index cannot
-    /// be opened still searches, through PostgreSQL.
+    /// Opens (or creates) the index under the data directory, first restoring
+    /// `HAAT_SEARCH_SNAPSHOT` if the node has no index yet. A node whose index cannot be
+    /// opened still searches, through PostgreSQL.
     pub fn open(config: &Config, db: &Db) -> Arc<SearchNode> {
-        let dir = config.data_dir.join("search").join("index");
+        let dir = config.search_index_dir();
+        if let Some(snapshot) = &config.search_snapshot {
+            admin::restore_if_new(&dir, snapshot);
+        }
         let index = match SearchIndex::open(&dir) {
             Ok(index) => Some(Arc::new(index)),
             Err(error) => {
@@ -62,6 +70,8 @@ impl SearchNode {
         };
         metrics::gauge!("haat_search_index_ready").set(0.0);
         Arc::new(SearchNode {
+            name: config.node_name(),
+            started_at: time::OffsetDateTime::now_utc(),
             index,
             ready: AtomicBool::new(false),
             db: db.clone(),
@@ -391,301 +401,4 @@ impl ProductSearch for SearchNode {
             Ok(Some(SuggestOutcome { store, suggestions }))
         })
     }
-}
-
-#[derive(Clone, Debug)]
-pub struct IndexerSettings {
-    pub batch: usize,
-    /// How long one poll waits for events.
-    pub wait: Duration,
-    /// A poll, a database read or a commit taking longer than this counts as a failure.
-    pub step_timeout: Duration,
-    /// Pause after a failure before following again.
-    pub retry_after: Duration,
-    /// Products read per query while rebuilding from a snapshot.
-    pub snapshot_page: i64,
-}
-
-impl Default for IndexerSettings {
-    fn default() -> Self {
-        IndexerSettings {
-            batch: 1_000,
-            wait: Duration::from_millis(500),
-            step_timeout: Duration::from_secs(30),
-            retry_after: Duration::from_secs(1),
-            snapshot_page: 1_000,
-        }
-    }
-}
-
-/// Keeps the node's index in step with the event log `HAAT_EVENT_LOG` names, until
-/// `stop` resolves.
-pub async fn run_indexer(
-    config: &Config,
-    db: Db,
-    node: Arc<SearchNode>,
-    settings: IndexerSettings,
-    stop: impl std::future::Future<Output = ()> + Send,
-) {
-    tokio::pin!(stop);
-    match &config.event_log {
-        Some(url) if url.scheme() == "nats" => {
-            let connected = crate::background::connect_nats(
-                url,
-                settings.step_timeout,
-                settings.retry_after,
-                &mut stop,
-                |reason| failed("connect", reason),
-            );
-            let Some(log) = connected.await else {
-                return;
-            };
-            index_from(log, db, node, settings, stop).await;
-        }
-        _ => {
-            let log = PgEventLog::new(db.clone());
-            index_from(log, db, node, settings, stop).await;
-        }
-    }
-}
-
-fn failed(stage: &'static str, reason: &str) {
-    metrics::counter!("haat_search_indexer_failures_total", "stage" => stage).increment(1);
-    tracing::warn!(
-        stage,
-        reason,
-        "search indexer interrupted; retrying (searches are answered meanwhile)"
-    );
-}
-
-/// Follows `log` and applies it to the node's index, again after every failure.
-pub async fn index_from<L: EventLog>(
-    log: L,
-    db: Db,
-    node: Arc<SearchNode>,
-    settings: IndexerSettings,
-    stop: impl std::future::Future<Output = ()> + Send,
-) {
-    let Some(index) = node.index.clone() else {
-        return;
-    };
-    tokio::pin!(stop);
-    loop {
-        let run = follow(&log, &db, &node, &index, &settings);
-        tokio::select! {
-            () = &mut stop => return,
-            result = run => {
-                if let Err((stage, reason)) = result {
-                    failed(stage, &reason);
-                }
-            }
-        }
-        tokio::select! {
-            () = &mut stop => return,
-            () = tokio::time::sleep(settings.retry_after) => {}
-        }
-    }
-}
-
-type StepError = (&'static str, String);
-
-async fn step<T, E: std::fmt::Display>(
-    stage: &'static str,
-    limit: Duration,
-    future: impl std::future::Future<Output = Result<T, E>>,
-) -> Result<T, StepError> {
-    match tokio::time::timeout(limit, future).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err((stage, error.to_string())),
-        Err(_) => Err((stage, "timed out".to_owned())),
-    }
-}
-
-/// Runs blocking index work (tokenizing, fsync on commit) off the async workers.
-async fn blocking<T: Send + 'static>(
-    stage: &'static str,
-    work: impl FnOnce() -> haat_search::Result<T> + Send + 'static,
-) -> Result<T, StepError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err((stage, error.to_string())),
-        Err(error) => Err((stage, error.to_string())),
-    }
-}
-
-/// One run: resume from the index's position (or rebuild), then apply batches until an
-/// error.
-async fn follow<L: EventLog>(
-    log: &L,
-    db: &Db,
-    node: &SearchNode,
-    index: &Arc<SearchIndex>,
-    settings: &IndexerSettings,
-) -> Result<(), StepError> {
-    let position = {
-        let index = Arc::clone(index);
-        blocking("position", move || index.position()).await?
-    };
-    let mut tail = match position {
-        Some(position) => step("follow", settings.step_timeout, log.follow(Some(position))).await?,
-        None => {
-            let tail = step("follow", settings.step_timeout, log.follow(None)).await?;
-            rebuild(db, node, index, settings, None, tail.position()).await?;
-            tail
-        }
-    };
-    let mut applied = tail.position();
-    node.set_ready(true);
-    tracing::info!(position = applied, "search indexer following the event log");
-    loop {
-        let batch = step(
-            "poll",
-            settings.step_timeout,
-            tail.next_batch(settings.batch, settings.wait),
-        )
-        .await?;
-        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
-            continue;
-        };
-        if first.offset > applied + 1 {
-            // The log no longer holds what came between (retention): start afresh from
-            // the database, which has every change the missing events carried.
-            tracing::warn!(
-                applied,
-                next = first.offset,
-                "search index fell behind the event log's retention; rebuilding"
-            );
-            rebuild(db, node, index, settings, None, last.offset).await?;
-            applied = last.offset;
-            node.set_ready(true);
-            continue;
-        }
-        let changes = step("read", settings.step_timeout, resolve(db, &batch)).await?;
-        let position = tail.position();
-        {
-            let index = Arc::clone(index);
-            blocking("commit", move || index.apply(&changes, position)).await?;
-        }
-        applied = position;
-        metrics::counter!("haat_search_indexed_events_total").increment(batch.len() as u64);
-        let age = (time::OffsetDateTime::now_utc() - last.committed_at).as_seconds_f64();
-        metrics::gauge!("haat_search_index_lag_seconds").set(age.max(0.0));
-    }
-}
-
-/// Replaces the index's contents (all stores, or one) with a snapshot of the database,
-/// committed with `position` in one commit: searches see the old contents until then.
-pub async fn rebuild(
-    db: &Db,
-    node: &SearchNode,
-    index: &Arc<SearchIndex>,
-    settings: &IndexerSettings,
-    store: Option<Uuid>,
-    position: u64,
-) -> Result<u64, StepError> {
-    let started = Instant::now();
-    if store.is_none() {
-        node.set_ready(false);
-    }
-    metrics::counter!("haat_search_rebuilds_total").increment(1);
-    let first = match store {
-        Some(store) => Change::DeleteStore(store),
-        None => Change::DeleteAll,
-    };
-    {
-        let index = Arc::clone(index);
-        blocking("rebuild", move || index.stage(&[first])).await?;
-    }
-    let mut after = None;
-    let mut products = 0u64;
-    loop {
-        let rows = step(
-            "snapshot",
-            settings.step_timeout,
-            db.search_products_after(store, after, settings.snapshot_page),
-        )
-        .await?;
-        let Some(last) = rows.last() else {
-            break;
-        };
-        after = Some(last.id);
-        products += rows.len() as u64;
-        let changes: Vec<Change> = rows
-            .into_iter()
-            .map(|row| Change::Upsert(doc(row)))
-            .collect();
-        let index = Arc::clone(index);
-        blocking("rebuild", move || index.stage(&changes)).await?;
-    }
-    {
-        let index = Arc::clone(index);
-        blocking("commit", move || index.commit(position)).await?;
-    }
-    tracing::info!(
-        products,
-        position,
-        seconds = started.elapsed().as_secs_f64(),
-        "search index rebuilt from the database"
-    );
-    Ok(products)
-}
-
-fn doc(row: SearchProductRow) -> ProductDoc {
-    ProductDoc {
-        id: row.id,
-        store_id: row.store_id,
-        name: row.name,
-        description: row.description,
-        category_id: row.category_id,
-        category: row.category,
-        price_minor: u64::try_from(row.price_minor).unwrap_or(0),
-        in_stock: row.in_stock,
-        popularity: u64::try_from(row.popularity).unwrap_or(0),
-        created: row.created_at.unix_timestamp(),
-    }
-}
-
-/// What a batch of events means for the index: the current state of every product it
-/// touched (directly, through its category, or through an order's popularity), and
-/// deleted stores. Applying a product's current state is idempotent, so replays and
-/// duplicates are harmless.
-async fn resolve(db: &Db, events: &[Event]) -> Result<Vec<Change>, DbError> {
-    let mut products: HashSet<Uuid> = HashSet::new();
-    let mut categories = Vec::new();
-    let mut orders = Vec::new();
-    let mut changes = Vec::new();
-    for event in events {
-        match (event.entity.as_str(), event.op.as_str()) {
-            ("product", _) => {
-                products.insert(event.entity_id);
-            }
-            ("category", _) => categories.push(event.entity_id),
-            ("order", _) => orders.push(event.entity_id),
-            ("store", "delete") => changes.push(Change::DeleteStore(event.store_id)),
-            _ => {}
-        }
-    }
-    if !categories.is_empty() {
-        products.extend(db.product_ids_in_categories(&categories).await?);
-    }
-    if !orders.is_empty() {
-        products.extend(db.product_ids_in_orders(&orders).await?);
-    }
-    let ids: Vec<Uuid> = products.iter().copied().collect();
-    let rows = if ids.is_empty() {
-        Vec::new()
-    } else {
-        db.search_products_by_ids(&ids).await?
-    };
-    for row in rows {
-        products.remove(&row.id);
-        if row.active {
-            changes.push(Change::Upsert(doc(row)));
-        } else {
-            changes.push(Change::Delete(row.id));
-        }
-    }
-    // Asked for but gone: deleted.
-    changes.extend(products.into_iter().map(Change::Delete));
-    Ok(changes)
 }
