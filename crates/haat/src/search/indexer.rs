@@ -461,7 +461,7 @@ async fn rebuild_staged(
         products += rows.len() as u64;
         let changes: Vec<Change> = rows
             .into_iter()
-            .map(|row| Change::Upsert(doc(row)))
+            .map(|row| Change::Upsert(product_doc(row)))
             .collect();
         let index = Arc::clone(index);
         blocking("rebuild", move || index.stage(&changes)).await?;
@@ -485,7 +485,8 @@ async fn rebuild_staged(
     Ok(products)
 }
 
-fn doc(row: SearchProductRow) -> ProductDoc {
+/// A product row as the index holds it.
+pub fn product_doc(row: SearchProductRow) -> ProductDoc {
     ProductDoc {
         id: row.id,
         store_id: row.store_id,
@@ -535,7 +536,7 @@ async fn resolve(db: &Db, events: &[Event]) -> Result<Vec<Change>, DbError> {
     for row in rows {
         products.remove(&row.id);
         if row.active {
-            changes.push(Change::Upsert(doc(row)));
+            changes.push(Change::Upsert(product_doc(row)));
         } else {
             changes.push(Change::Delete(row.id));
         }

@@ -12,7 +12,9 @@ mod admin;
 mod indexer;
 
 pub use admin::{reindex, restore, snapshot, NodeOutcome, ReindexOutcome, WatchSettings};
-pub use indexer::{index_from, rebuild, run_indexer, IndexerSettings, Progress, StepError};
+pub use indexer::{
+    index_from, product_doc, rebuild, run_indexer, IndexerSettings, Progress, StepError,
+};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 
 use crate::support::{test_limits, TestApp};
 
-fn names(body: &Value) -> Vec<String> {
+/// Product names of a search response, in order.
+pub(crate) fn names(body: &Value) -> Vec<String> {
     body["products"]
         .as_array()
         .map(|products| {

@@ -21,6 +21,7 @@ use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::search::names;
 use crate::support::{test_limits, TestApp};
 
 fn quiet() -> WatchSettings {
@@ -28,18 +29,6 @@ fn quiet() -> WatchSettings {
         bars: false,
         ..WatchSettings::default()
     }
-}
-
-fn names(body: &Value) -> Vec<String> {
-    body["products"]
-        .as_array()
-        .map(|products| {
-            products
-                .iter()
-                .filter_map(|p| p["name"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Polls until the node's index (not the fallback) finds exactly `expected` for `q`.
