@@ -77,6 +77,11 @@ impl Guarded {
         self.child.id()
     }
 
+    /// Whether the process has already exited (on its own: a crash, a failed start).
+    pub(crate) fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// SIGTERM, then wait up to `grace`; SIGKILL after that. Returns whether it exited
     /// successfully on SIGTERM.
     pub(crate) fn terminate(&mut self, grace: Duration) -> bool {

@@ -9,6 +9,9 @@
 //!    connections in alternation, and samples Haat's and PostgreSQL's memory.
 //! 4. Prints a markdown report and writes it to `--out`.
 //!
+//! `--checkout-only` runs the checkout benchmark alone (`checkout.md`), `--search-only`
+//! the search benchmark of issue #5 (`search.rs`, written to `search.md` beside `--out`).
+//!
 //! Everything listens on 127.0.0.1 only; every child process is stopped at the end.
 
 mod checkout;
@@ -18,6 +21,7 @@ mod load;
 mod probe;
 mod procfs;
 mod report;
+mod search;
 mod seed;
 mod wrk;
 
@@ -72,6 +76,26 @@ struct Args {
     /// Skip the event backbone benchmarks (freshness, burst) for both log engines.
     #[arg(long)]
     no_events: bool,
+    /// Run only the search benchmark (issue #5): catalog, indexing, query latency on the
+    /// index, PostgreSQL ILIKE and full-text, HTTP, memory, commit → searchable; written
+    /// to `search.md` beside `--out`.
+    #[arg(long)]
+    search_only: bool,
+    /// Stores in the search benchmark's catalog.
+    #[arg(long, default_value_t = 10_000)]
+    search_stores: usize,
+    /// Products in the search benchmark's catalog, over all stores.
+    #[arg(long, default_value_t = 1_000_000)]
+    search_products: usize,
+    /// Queries in the search benchmark's query set.
+    #[arg(long, default_value_t = 1_000)]
+    search_queries: usize,
+    /// Concurrent clients of every search engine.
+    #[arg(long, default_value_t = 16)]
+    search_clients: usize,
+    /// Renames timed from commit to searchable, per log engine.
+    #[arg(long, default_value_t = 100)]
+    search_freshness_samples: usize,
     /// `RUST_LOG` for Haat in the throughput test (`info`, the production default, logs
     /// one line per request; `warn` shows what those lines cost).
     #[arg(long, default_value = "info")]
@@ -176,7 +200,58 @@ async fn run_checkout(args: &Args, tools: &Tools, haat: &Path) -> anyhow::Result
     Ok(checkout::render(&report))
 }
 
+/// The search benchmark, written to `<out>` with `search` in its name.
+async fn run_search(args: &Args) -> anyhow::Result<()> {
+    let haat = match &args.haat {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?.with_file_name("haat"),
+    };
+    if !haat.is_file() {
+        bail!(
+            "{} not found; build it with `cargo build --release -p haat`",
+            haat.display()
+        );
+    }
+    if args.search_stores == 0 || args.search_products < args.search_stores {
+        bail!("--search-products must be at least --search-stores, which must be at least 1");
+    }
+    let temp = temp_dir("haat-bench-search-")?;
+    let data_dir = match &args.data_dir {
+        Some(dir) => {
+            open_dir(dir)?;
+            std::path::absolute(dir)?
+        }
+        None => temp.path().join("data"),
+    };
+    open_dir(&data_dir)?;
+    println!("data directory: {}", data_dir.display());
+    let options = search::SearchOptions {
+        haat: &haat,
+        data_dir: &data_dir,
+        stores: args.search_stores,
+        products: args.search_products,
+        queries: args.search_queries.max(1),
+        clients: args.search_clients.max(1),
+        duration: Duration::from_secs(args.duration.max(1)),
+        rounds: args.rounds.max(1),
+        freshness_samples: args.search_freshness_samples,
+        log_level: &args.log_level,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let text = search::render(&search::run(&options).await?);
+    let out = args.out.with_file_name("search.md");
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&out, &text).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("\n{text}\nreport written to {}", out.display());
+    Ok(())
+}
+
 async fn run(args: Args) -> anyhow::Result<()> {
+    if args.search_only {
+        return run_search(&args).await;
+    }
     if args.checkout_only {
         let tools = Tools::find()?;
         let haat = match &args.haat {

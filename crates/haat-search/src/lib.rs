@@ -328,26 +328,29 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
 
         // Categories are counted on the text alone; hits and the total also honour the
-        // filters.
-        let unfiltered = BooleanQuery::new(vec![
-            (Occur::Must, store.box_clone()),
-            (Occur::Must, text.box_clone()),
-        ]);
-        let categories =
-            searcher.search(&unfiltered, &collect::CategoryCounts::new("category_id"))?;
-
-        let mut clauses = vec![(Occur::Must, store), (Occur::Must, text)];
-        clauses.extend(self.filters(request));
-        let filtered = BooleanQuery::new(clauses);
+        // filters. Without filters that is one pass over the matches, else two.
+        let filters = self.filters(request);
         let limit = request.limit.min(MAX_RESULTS);
         let offset = request.offset.min(MAX_RESULTS);
-        let (total, hits) = if limit == 0 {
-            (searcher.search(&filtered, &Count)?, Vec::new())
+        let top = (limit > 0).then(|| collect::ranked(request.sort, limit, offset));
+        let categories = collect::CategoryCounts::new("category_id");
+        let (total, hits, categories) = if filters.is_empty() {
+            let query = BooleanQuery::new(vec![(Occur::Must, store), (Occur::Must, text)]);
+            searcher.search(&query, &(Count, top, categories))?
         } else {
-            let top = collect::ranked(request.sort, limit, offset);
-            searcher.search(&filtered, &(Count, top))?
+            let unfiltered = BooleanQuery::new(vec![
+                (Occur::Must, store.box_clone()),
+                (Occur::Must, text.box_clone()),
+            ]);
+            let categories = searcher.search(&unfiltered, &categories)?;
+            let mut clauses = vec![(Occur::Must, store), (Occur::Must, text)];
+            clauses.extend(filters);
+            let filtered = BooleanQuery::new(clauses);
+            let (total, hits) = searcher.search(&filtered, &(Count, top))?;
+            (total, hits, categories)
         };
         let hits = hits
+            .unwrap_or_default()
             .into_iter()
             .filter_map(|address| self.hit(&searcher, address))
             .collect();

@@ -18,8 +18,8 @@ pub use indexer::{
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use haat_db::{Db, DbError, FallbackQuery};
@@ -37,8 +37,11 @@ use crate::config::Config;
 /// How long a store's own synonyms are reused before they are read again (a seller's
 /// edit shows in searches within this).
 const SYNONYMS_TTL: Duration = Duration::from_secs(5);
-/// Stores whose synonyms are kept in memory at once.
-const SYNONYMS_KEPT: usize = 10_000;
+/// How long a store's row (name, currency, …) is reused by searches: within the
+/// storefront's freshness promise of a second (docs/FRESHNESS.md).
+const PROFILE_TTL: Duration = Duration::from_secs(1);
+/// Stores whose synonyms and rows are kept in memory at once.
+const STORES_KEPT: u64 = 10_000;
 /// Products shown when a search finds nothing.
 const POPULAR: usize = 8;
 
@@ -50,7 +53,8 @@ pub struct SearchNode {
     index: Option<Arc<SearchIndex>>,
     ready: AtomicBool,
     db: Db,
-    synonyms: Mutex<HashMap<Uuid, (Instant, Arc<Synonyms>)>>,
+    synonyms: moka::sync::Cache<Uuid, Arc<Synonyms>>,
+    profiles: moka::sync::Cache<StoreSlug, Option<Arc<StoreProfile>>>,
 }
 
 impl SearchNode {
@@ -77,7 +81,14 @@ impl SearchNode {
             index,
             ready: AtomicBool::new(false),
             db: db.clone(),
-            synonyms: Mutex::new(HashMap::new()),
+            synonyms: moka::sync::Cache::builder()
+                .max_capacity(STORES_KEPT)
+                .time_to_live(SYNONYMS_TTL)
+                .build(),
+            profiles: moka::sync::Cache::builder()
+                .max_capacity(STORES_KEPT)
+                .time_to_live(PROFILE_TTL)
+                .build(),
         })
     }
 
@@ -98,26 +109,25 @@ impl SearchNode {
 
     async fn store_synonyms(&self, store: StoreId) -> Result<Arc<Synonyms>, DbError> {
         let key = store.as_uuid();
-        if let Some((at, synonyms)) = lock(&self.synonyms).get(&key) {
-            if at.elapsed() < SYNONYMS_TTL {
-                return Ok(Arc::clone(synonyms));
-            }
+        if let Some(synonyms) = self.synonyms.get(&key) {
+            return Ok(synonyms);
         }
         let groups = self.db.store_synonyms(store).await?;
         let synonyms = Arc::new(Synonyms::from_groups(groups));
-        let mut kept = lock(&self.synonyms);
-        if kept.len() >= SYNONYMS_KEPT {
-            kept.clear();
-        }
-        kept.insert(key, (Instant::now(), Arc::clone(&synonyms)));
+        self.synonyms.insert(key, Arc::clone(&synonyms));
         Ok(synonyms)
     }
-}
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The store behind a slug (`None`: no such store), read at most [`PROFILE_TTL`]
+    /// ago: a search costs one database read fewer.
+    async fn store_profile(&self, slug: &StoreSlug) -> Result<Option<Arc<StoreProfile>>, DbError> {
+        if let Some(profile) = self.profiles.get(slug) {
+            return Ok(profile);
+        }
+        let profile = self.db.store_profile(slug).await?.map(Arc::new);
+        self.profiles.insert(slug.clone(), profile.clone());
+        Ok(profile)
+    }
 }
 
 fn unavailable(error: DbError) -> CatalogError {
@@ -276,9 +286,10 @@ impl ProductSearch for SearchNode {
         query: &'a SearchQuery,
     ) -> BoxFuture<'a, Result<Option<SearchOutcome>, CatalogError>> {
         Box::pin(async move {
-            let Some(store) = self.db.store_profile(slug).await.map_err(unavailable)? else {
+            let Some(store) = self.store_profile(slug).await.map_err(unavailable)? else {
                 return Ok(None);
             };
+            let store = StoreProfile::clone(&store);
             let found = self.find(&store, query).await.map_err(unavailable)?;
             let products = self
                 .db
@@ -294,13 +305,16 @@ impl ProductSearch for SearchNode {
                 None => Vec::new(),
             };
             let category_ids: Vec<Uuid> = found.facets.iter().filter_map(|f| f.0).collect();
-            let names: HashMap<Uuid, String> = self
-                .db
-                .category_names(store.id, &category_ids)
-                .await
-                .map_err(unavailable)?
-                .into_iter()
-                .collect();
+            let names: HashMap<Uuid, String> = if category_ids.is_empty() {
+                HashMap::new()
+            } else {
+                self.db
+                    .category_names(store.id, &category_ids)
+                    .await
+                    .map_err(unavailable)?
+                    .into_iter()
+                    .collect()
+            };
             let facets = found
                 .facets
                 .iter()
@@ -338,9 +352,10 @@ impl ProductSearch for SearchNode {
         limit: usize,
     ) -> BoxFuture<'a, Result<Option<SuggestOutcome>, CatalogError>> {
         Box::pin(async move {
-            let Some(store) = self.db.store_profile(slug).await.map_err(unavailable)? else {
+            let Some(store) = self.store_profile(slug).await.map_err(unavailable)? else {
                 return Ok(None);
             };
+            let store = StoreProfile::clone(&store);
             let limit = limit.clamp(1, 20);
             let mut suggestions = None;
             if let Some(index) = self.ready_index() {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use haat::app::Role;
 use haat::search::{reindex, WatchSettings};
 use secrecy::ExposeSecret;
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::search::names;
