@@ -94,7 +94,7 @@ impl ReindexOutcome {
 
 fn bar_style() -> ProgressStyle {
     ProgressStyle::with_template(
-        "{prefix:30!} [{bar:30}] {pos}/{len} products ({per_sec}, {eta} left)",
+        "{prefix:30!} [{bar:30}] {pos}/{len} products, {elapsed} so far, {eta} left",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ")

@@ -334,6 +334,8 @@ async fn carry_out_requests(
         let result = reindex_reporting(db, &node.name, index, settings, request, checkpoint).await;
         result?;
         state.reindexed = request.id;
+        // Report it at once (`haat status` shows requests a node has yet to do).
+        state.reported = None;
     }
     Ok(())
 }
