@@ -12,6 +12,7 @@ pub mod exif;
 pub mod nats;
 pub mod png;
 pub mod redis;
+pub mod rng;
 pub mod seed;
 pub mod server;
 

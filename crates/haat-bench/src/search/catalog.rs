@@ -31,52 +31,20 @@ const EPOCH_SECONDS: i64 = 1_767_225_600;
 const SOLD_OUT: f64 = 0.06;
 const HIDDEN: f64 = 0.02;
 
-/// SplitMix64: tiny, fast and good enough for a synthetic catalog.
-pub struct SplitMix64(u64);
+pub use haat_testkit::rng::SplitMix64;
 
-impl SplitMix64 {
-    pub fn new(seed: u64) -> SplitMix64 {
-        SplitMix64(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// Uniform in `0.0..1.0`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    fn bytes10(&mut self) -> [u8; 10] {
-        let a = self.next_u64().to_le_bytes();
-        let b = self.next_u64().to_le_bytes();
-        [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], b[0], b[1]]
-    }
+/// Ten random bytes (a UUIDv7's random part).
+fn bytes10(rng: &mut SplitMix64) -> [u8; 10] {
+    let a = rng.next_u64().to_le_bytes();
+    let b = rng.next_u64().to_le_bytes();
+    [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], b[0], b[1]]
 }
 
 /// A UUIDv7 whose time is `EPOCH + millis` and whose random bits come from `rng`: ids
 /// sort in creation order, as the application's own do.
 fn uuid_v7(millis: u64, rng: &mut SplitMix64) -> Uuid {
     let epoch_millis = EPOCH_SECONDS as u64 * 1_000;
-    uuid::Builder::from_unix_timestamp_millis(epoch_millis + millis, &rng.bytes10()).into_uuid()
+    uuid::Builder::from_unix_timestamp_millis(epoch_millis + millis, &bytes10(rng)).into_uuid()
 }
 
 /// What a store sells.
