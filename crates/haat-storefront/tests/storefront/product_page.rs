@@ -8,20 +8,7 @@ async fn check(id: &str, expected: &[&str], unexpected: &[&str]) {
     let uri = format!("/chai-point/p/{id}");
     let response = get(&app(chai_point()), &uri).await;
     assert_eq!(response.status, 200, "{uri}: {}", response.body);
-    for fragment in expected {
-        assert!(
-            response.body.contains(fragment),
-            "{uri}: missing {fragment:?} in\n{}",
-            response.body
-        );
-    }
-    for fragment in unexpected {
-        assert!(
-            !response.body.contains(fragment),
-            "{uri}: unexpected {fragment:?} in\n{}",
-            response.body
-        );
-    }
+    assert_fragments(&uri, &response.body, expected, unexpected);
 }
 
 #[tokio::test]

@@ -68,20 +68,7 @@ async fn check_page(router: &Router, uri: &str, expected: &[&str], unexpected: &
         "{uri}"
     );
     assert!(response.body.starts_with("<!doctype html>"), "{uri}");
-    for fragment in expected {
-        assert!(
-            response.body.contains(fragment),
-            "{uri}: missing {fragment:?} in\n{}",
-            response.body
-        );
-    }
-    for fragment in unexpected {
-        assert!(
-            !response.body.contains(fragment),
-            "{uri}: unexpected {fragment:?} in\n{}",
-            response.body
-        );
-    }
+    assert_fragments(uri, &response.body, expected, unexpected);
     response.body
 }
 

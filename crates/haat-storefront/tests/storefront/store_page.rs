@@ -7,20 +7,7 @@ use crate::support::*;
 async fn check(catalog: MemoryCatalog, uri: &str, expected: &[&str], unexpected: &[&str]) {
     let response = get(&app(catalog), uri).await;
     assert_eq!(response.status, 200, "{uri}: {}", response.body);
-    for fragment in expected {
-        assert!(
-            response.body.contains(fragment),
-            "{uri}: missing {fragment:?} in\n{}",
-            response.body
-        );
-    }
-    for fragment in unexpected {
-        assert!(
-            !response.body.contains(fragment),
-            "{uri}: unexpected {fragment:?} in\n{}",
-            response.body
-        );
-    }
+    assert_fragments(uri, &response.body, expected, unexpected);
 }
 
 const MEDIA: &str = "http://127.0.0.1:8080/media";

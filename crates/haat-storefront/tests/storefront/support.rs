@@ -521,3 +521,20 @@ pub async fn get_with(router: &Router, request: Request<Body>) -> TestResponse {
         bytes,
     }
 }
+
+/// Asserts that `body` (the page at `uri`) holds every `expected` fragment and none of
+/// the `unexpected` ones, printing the page when not.
+pub fn assert_fragments(uri: &str, body: &str, expected: &[&str], unexpected: &[&str]) {
+    for fragment in expected {
+        assert!(
+            body.contains(fragment),
+            "{uri}: missing {fragment:?} in\n{body}"
+        );
+    }
+    for fragment in unexpected {
+        assert!(
+            !body.contains(fragment),
+            "{uri}: unexpected {fragment:?} in\n{body}"
+        );
+    }
+}
