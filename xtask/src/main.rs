@@ -71,6 +71,17 @@ fn check_prerequisites(browser: bool) -> Result {
     if !has("redis-server") {
         missing.push("redis-server");
     }
+    // The fleet test puts a real HAProxy in front of three backends and checks the nginx
+    // configuration with `nginx -t`; the replica tests route through a real PgBouncer.
+    if !has("haproxy") && !Path::new("/usr/sbin/haproxy").exists() {
+        missing.push("haproxy");
+    }
+    if !has("nginx") && !Path::new("/usr/sbin/nginx").exists() {
+        missing.push("nginx-light");
+    }
+    if !has("pgbouncer") && !Path::new("/usr/sbin/pgbouncer").exists() {
+        missing.push("pgbouncer");
+    }
     if browser {
         if !has("chromium") {
             missing.push("chromium");

@@ -80,6 +80,8 @@ pub fn token_hash(token: &str) -> Vec<u8> {
 pub struct AuthSeller {
     pub seller: SellerRecord,
     pub token_hash: Vec<u8>,
+    /// Where this seller's last write ends in the primary's WAL (replicas only).
+    pub read_floor: Option<haat_db::Lsn>,
 }
 
 impl FromRequestParts<ApiState> for AuthSeller {
@@ -103,10 +105,14 @@ impl FromRequestParts<ApiState> for AuthSeller {
             .ok_or_else(ApiError::unauthorized)?;
         let hash = token_hash(token);
         match state.db().session_seller(&hash).await? {
-            Some(session) if session.kind == SessionKind::Api => Ok(AuthSeller {
-                seller: session.seller,
-                token_hash: hash,
-            }),
+            Some(session) if session.kind == SessionKind::Api => {
+                crate::reads::WriteMark::note(parts, session.seller.id);
+                Ok(AuthSeller {
+                    seller: session.seller,
+                    token_hash: hash,
+                    read_floor: session.read_floor,
+                })
+            }
             _ => Err(ApiError::unauthorized().into()),
         }
     }

@@ -9,6 +9,7 @@ pub mod dashboard;
 mod error;
 pub mod input;
 mod openapi;
+mod reads;
 pub mod routes;
 mod upload;
 pub mod wire;
@@ -19,7 +20,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
-use haat_db::{Db, OtpLimits, ProductRecord, StoreRecord};
+use haat_db::{Db, OtpLimits, ProductRecord, Reads, StoreRecord};
 use haat_media::{ImageProcessor, MediaStore};
 use haat_sms::SmsSender;
 use url::Url;
@@ -49,6 +50,7 @@ pub struct ApiConfig {
 
 struct Inner {
     db: Db,
+    reads: Reads,
     sms: SmsSender,
     images: ImageProcessor,
     media: MediaStore,
@@ -63,8 +65,9 @@ struct Inner {
 pub struct ApiState(Arc<Inner>);
 
 impl ApiState {
+    /// `reads` holds the primary (every write goes there) and any read replicas.
     pub fn new(
-        db: Db,
+        reads: Reads,
         sms: SmsSender,
         images: ImageProcessor,
         media: MediaStore,
@@ -74,7 +77,8 @@ impl ApiState {
         ApiState(Arc::new(Inner {
             otp_ip_limiter: IpLimiter::new(config.otp_ip_limit),
             verify_ip_limiter: IpLimiter::new(config.verify_ip_limit),
-            db,
+            db: reads.primary().clone(),
+            reads,
             sms,
             images,
             media,
@@ -83,8 +87,13 @@ impl ApiState {
         }))
     }
 
+    /// The primary: writes, and reads that must see the latest commit.
     pub fn db(&self) -> &Db {
         &self.0.db
+    }
+    /// Where reads that may be slightly stale go (replicas, with read-your-writes).
+    pub fn reads(&self) -> &Reads {
+        &self.0.reads
     }
     pub fn sms(&self) -> &SmsSender {
         &self.0.sms
@@ -196,5 +205,9 @@ pub fn router(state: ApiState) -> Router {
         )
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .merge(uploads)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            reads::record_writes,
+        ))
         .with_state(state)
 }

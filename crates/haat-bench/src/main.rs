@@ -20,6 +20,7 @@ mod inprocess;
 mod load;
 mod probe;
 mod procfs;
+mod replicas;
 mod report;
 mod search;
 mod seed;
@@ -96,6 +97,14 @@ struct Args {
     /// Renames timed from commit to searchable, per log engine.
     #[arg(long, default_value_t = 100)]
     search_freshness_samples: usize,
+    /// Run only the read-replica benchmark (issue #6): storefront and dashboard
+    /// throughput with the primary only, one and two streaming replicas; written to
+    /// `replicas.md` beside `--out`.
+    #[arg(long)]
+    replicas_only: bool,
+    /// wrk connections in the read-replica benchmark.
+    #[arg(long, default_value_t = 32)]
+    replicas_connections: u32,
     /// `RUST_LOG` for Haat in the throughput test (`info`, the production default, logs
     /// one line per request; `warn` shows what those lines cost).
     #[arg(long, default_value = "info")]
@@ -251,6 +260,28 @@ async fn run_search(args: &Args) -> anyhow::Result<()> {
 async fn run(args: Args) -> anyhow::Result<()> {
     if args.search_only {
         return run_search(&args).await;
+    }
+    if args.replicas_only {
+        let tools = Tools::find()?;
+        let haat = match &args.haat {
+            Some(path) => path.clone(),
+            None => std::env::current_exe()?.with_file_name("haat"),
+        };
+        let text = replicas::run(&replicas::Options {
+            haat: &haat,
+            tools: &tools,
+            duration: Duration::from_secs(args.duration),
+            connections: args.replicas_connections,
+            rounds: args.rounds,
+        })
+        .await?;
+        let out = args.out.with_file_name("replicas.md");
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&out, &text)?;
+        println!("\n{text}\nreport written to {}", out.display());
+        return Ok(());
     }
     if args.checkout_only {
         let tools = Tools::find()?;

@@ -202,6 +202,13 @@ impl PageCache {
         self.inner.settings.memory_bytes > 0
     }
 
+    /// The highest committed change sequence of `store` this node knows of, if any: a
+    /// page built from older data would be refused as stale (read replicas use it to
+    /// tell whether they have a store's latest change).
+    pub fn floor(&self, store: Uuid) -> Option<i64> {
+        self.inner.floors.get(&store)
+    }
+
     /// A committed change of `store` with this sequence number (from the event log).
     pub fn observe(&self, store: Uuid, seq: i64) {
         self.inner

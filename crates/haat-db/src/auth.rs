@@ -85,6 +85,9 @@ pub struct NewSession {
 pub struct SessionSeller {
     pub seller: SellerRecord,
     pub kind: SessionKind,
+    /// The primary's WAL position after this seller's last write (set only when read
+    /// replicas are configured): their replica reads wait for it (`Reads::run`).
+    pub read_floor: Option<crate::Lsn>,
 }
 
 fn seconds(duration: Duration) -> f64 {
@@ -228,26 +231,30 @@ impl Db {
 
     /// The seller behind a live (unexpired, unrevoked) session token hash.
     pub async fn session_seller(&self, token_hash: &[u8]) -> Result<Option<SessionSeller>> {
-        let row: Option<(Uuid, String, OffsetDateTime, String)> = sqlx::query_as(
-            "SELECT s.id, s.phone, s.created_at, se.kind
+        let row: Option<(Uuid, String, OffsetDateTime, String, Option<i64>)> = sqlx::query_as(
+            "SELECT s.id, s.phone, s.created_at, se.kind,
+                    (s.read_floor - '0/0'::pg_lsn)::bigint
              FROM sessions se JOIN sellers s ON s.id = se.seller_id
              WHERE se.token_hash = $1 AND se.revoked_at IS NULL AND se.expires_at > now()",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(id, phone, created_at, kind)| SessionSeller {
-            seller: SellerRecord {
-                id: SellerId::from_uuid(id),
-                phone,
-                created_at,
-            },
-            kind: if kind == "dashboard" {
-                SessionKind::Dashboard
-            } else {
-                SessionKind::Api
-            },
-        }))
+        Ok(
+            row.map(|(id, phone, created_at, kind, read_floor)| SessionSeller {
+                read_floor: read_floor.and_then(crate::Lsn::from_i64),
+                seller: SellerRecord {
+                    id: SellerId::from_uuid(id),
+                    phone,
+                    created_at,
+                },
+                kind: if kind == "dashboard" {
+                    SessionKind::Dashboard
+                } else {
+                    SessionKind::Api
+                },
+            }),
+        )
     }
 
     /// Revokes a session; revoking an unknown or already revoked token is not an error.

@@ -16,6 +16,7 @@ mod jobs;
 mod orders;
 mod payments;
 mod products;
+mod replicas;
 mod rows;
 mod search;
 mod search_nodes;
@@ -47,6 +48,7 @@ pub use orders::{
 };
 pub use payments::{GatewayStatus, PaymentEvent, PaymentOutcome, PaymentRecord};
 pub use products::{CategoryChoice, CategoryRecord, NewProduct, ProductPatch, ProductRecord};
+pub use replicas::{Lsn, Reads, ReplicaSettings, ReplicaStatus};
 pub use search::{FallbackQuery, FallbackResults, SearchProductRow};
 pub use search_nodes::{ReindexProgress, ReindexRequest, SearchNodeReport, SearchNodeRow};
 pub use stores::{StorePatch, StoreRecord};
@@ -65,6 +67,10 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// Server-side cap on any one statement, so a runaway query cannot hold a connection.
     pub statement_timeout: Duration,
+    /// The URL points at PgBouncer (session mode; docs/replicas.md says why not
+    /// transaction mode): PgBouncer refuses the `options` startup parameter, so
+    /// `statement_timeout` is set with `SET` on each new connection instead.
+    pub pgbouncer: bool,
 }
 
 impl Default for PoolSettings {
@@ -74,6 +80,7 @@ impl Default for PoolSettings {
             min_connections: 1,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(15),
+            pgbouncer: false,
         }
     }
 }
@@ -98,10 +105,25 @@ impl Db {
     pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<Db> {
         let options: PgConnectOptions = url.parse().map_err(DbError::Config)?;
         let statement_timeout = settings.statement_timeout.as_millis().to_string();
-        let options = options
-            .application_name("haat")
-            .options([("statement_timeout", statement_timeout.as_str())]);
+        let options = options.application_name("haat");
+        let options = if settings.pgbouncer {
+            options
+        } else {
+            options.options([("statement_timeout", statement_timeout.as_str())])
+        };
+        let set_timeout = settings
+            .pgbouncer
+            .then(|| format!("SET statement_timeout = {statement_timeout}"));
         let pool = PgPoolOptions::new()
+            .after_connect(move |connection, _| {
+                let set_timeout = set_timeout.clone();
+                Box::pin(async move {
+                    if let Some(statement) = set_timeout {
+                        sqlx::Executor::execute(connection, statement.as_str()).await?;
+                    }
+                    Ok(())
+                })
+            })
             .max_connections(settings.max_connections)
             .min_connections(settings.min_connections)
             .acquire_timeout(settings.acquire_timeout)

@@ -9,9 +9,11 @@
 //! test databases are disposable.
 
 pub mod exif;
+pub mod haproxy;
 pub mod nats;
 pub mod png;
 pub mod redis;
+pub mod replica;
 pub mod rng;
 pub mod seed;
 pub mod server;

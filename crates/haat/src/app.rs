@@ -141,10 +141,14 @@ pub struct App {
     /// The node's search (storefront roles), whose indexer the caller starts
     /// ([`crate::background::spawn_indexer`]).
     pub search: Option<Arc<crate::search::SearchNode>>,
+    /// Where slightly stale reads go; the caller runs its replica monitor
+    /// ([`crate::background::spawn_replica_monitor`]).
+    pub reads: haat_db::Reads,
 }
 
 pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow::Result<App> {
     let readiness = Readiness::default();
+    let reads = crate::database::reads(config, &db)?;
     let infra = Infra {
         db: db.clone(),
         readiness: readiness.clone(),
@@ -163,7 +167,7 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
         .with_state(infra);
     if role.serves_api() {
         let api = ApiState::new(
-            db.clone(),
+            reads.clone(),
             sms_sender(config).context("configuring sms")?,
             ImageProcessor::new(ImagePolicy::default()),
             media.clone(),
@@ -198,9 +202,9 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
         let cache = crate::cache::page_cache(config, &db)?;
         let mut storefront_config = StorefrontConfig::new(config.public_url());
         storefront_config.media_base_url = config.media_base_url();
-        let node = crate::search::SearchNode::open(config, &db);
+        let node = crate::search::SearchNode::open(config, &db, reads.clone());
         let storefront = StorefrontState::new(
-            Arc::new(DbCatalog::new(db.clone())),
+            Arc::new(DbCatalog::new(reads.clone(), cache.clone())),
             media.clone(),
             storefront_config,
             cache.clone(),
@@ -235,6 +239,7 @@ pub fn build_app(config: &Config, role: Role, db: Db, limits: Limits) -> anyhow:
         readiness,
         pages,
         search,
+        reads,
     })
 }
 

@@ -77,6 +77,19 @@ pub fn spawn_indexer(
     });
 }
 
+/// The monitor that samples replica positions and takes lagging or unreachable replicas
+/// out of rotation (nothing to do without replicas).
+pub fn spawn_replica_monitor(
+    reads: &haat_db::Reads,
+    tasks: &mut JoinSet<()>,
+    stop: CancellationToken,
+) {
+    if reads.has_replicas() {
+        let reads = reads.clone();
+        tasks.spawn(async move { reads.monitor(stop.cancelled_owned()).await });
+    }
+}
+
 /// Connects to the NATS event log at `url`, again every `retry_after` until it works
 /// (NATS may be down when a process starts); `None` when `stop` resolves first. Each
 /// failed attempt is reported to `failed` (`"timed out"` after `timeout`).

@@ -53,6 +53,20 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     /// `HAAT_DATABASE_MAX_CONNECTIONS`
     pub database_max_connections: u32,
+    /// `HAAT_DATABASE_REPLICA_URLS`: streaming replicas of the primary, comma-separated.
+    /// Reads that may be slightly stale go to them, with read-your-writes for sellers
+    /// (docs/replicas.md, ADR 0022).
+    #[serde(serialize_with = "serialize_secret_option")]
+    pub database_replica_urls: Option<SecretString>,
+    /// `HAAT_REPLICA_MAX_LAG_MS`: a replica further behind stops receiving reads until
+    /// it is within half of this again.
+    pub replica_max_lag_ms: u64,
+    /// `HAAT_REPLICA_POLL_MS`: how often replica positions are sampled.
+    pub replica_poll_ms: u64,
+    /// `HAAT_DATABASE_PGBOUNCER`: the URLs point at PgBouncer in session mode: no
+    /// startup options, `statement_timeout` set per connection (docs/replicas.md says
+    /// why transaction mode does not work).
+    pub database_pgbouncer: bool,
     /// `HAAT_SECRET_KEY`: keys code hashes and CSRF tokens; every api process of a fleet
     /// must share it. Default: generated once into `<data dir>/secret.key`.
     #[serde(serialize_with = "serialize_secret_option")]
@@ -143,6 +157,10 @@ impl Default for Config {
             data_dir: PathBuf::from(".haat"),
             database_url: None,
             database_max_connections: 16,
+            database_replica_urls: None,
+            replica_max_lag_ms: 5_000,
+            replica_poll_ms: 250,
+            database_pgbouncer: false,
             secret_key: None,
             sms_provider: SmsProvider::File,
             sms_outbox: None,
@@ -241,6 +259,21 @@ impl Config {
             .unwrap_or_else(|| "localhost".to_owned());
         let dir = std::path::absolute(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
         format!("{host}:{}", dir.display())
+    }
+
+    /// [`Config::database_replica_urls`], split.
+    pub fn replica_urls(&self) -> Vec<String> {
+        self.database_replica_urls
+            .as_ref()
+            .map(|urls| {
+                urls.expose_secret()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|url| !url.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn media_dir(&self) -> PathBuf {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use haat_db::{Db, PoolSettings};
+use haat_db::{Db, PoolSettings, Reads, ReplicaSettings};
 use haat_pgembed::{Cluster, ClusterOptions, PgBinaries};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::Connection;
@@ -33,6 +33,7 @@ impl Database {
         };
         let settings = PoolSettings {
             max_connections: config.database_max_connections,
+            pgbouncer: config.database_pgbouncer,
             ..PoolSettings::default()
         };
         let db = Db::connect_lazy(&url, &settings).context("invalid database url")?;
@@ -116,4 +117,88 @@ pub async fn ensure_database(maintenance_url: &str, name: &str) -> anyhow::Resul
     }
     connection.close().await?;
     Ok(())
+}
+
+/// Where reads that may be slightly stale go: the replicas of
+/// `HAAT_DATABASE_REPLICA_URLS` (watched by [`Reads::monitor`], which the caller runs),
+/// or the primary alone.
+pub fn reads(config: &Config, primary: &Db) -> anyhow::Result<Reads> {
+    let urls = config.replica_urls();
+    if urls.is_empty() {
+        return Ok(Reads::primary_only(primary.clone()));
+    }
+    let settings = PoolSettings {
+        max_connections: config.database_max_connections,
+        // A replica that cannot give a connection quickly is skipped, not waited for.
+        acquire_timeout: std::time::Duration::from_secs(1),
+        pgbouncer: config.database_pgbouncer,
+        ..PoolSettings::default()
+    };
+    let mut replicas = Vec::with_capacity(urls.len());
+    for (index, url) in urls.iter().enumerate() {
+        let db = Db::connect_lazy(url, &settings).with_context(|| {
+            format!(
+                "HAAT_DATABASE_REPLICA_URLS: replica {} is not a valid URL",
+                index + 1
+            )
+        })?;
+        replicas.push((replica_name(url, index), db));
+    }
+    let replica_settings = ReplicaSettings {
+        max_lag: std::time::Duration::from_millis(config.replica_max_lag_ms.max(1)),
+        poll_interval: std::time::Duration::from_millis(config.replica_poll_ms.max(10)),
+        ..ReplicaSettings::default()
+    };
+    Ok(Reads::new(primary.clone(), replicas, replica_settings))
+}
+
+/// `host:port/database` (or the socket directory), never the user or password: the
+/// name shown in metrics, logs and `haat status`.
+fn replica_name(url: &str, index: usize) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return format!("replica-{}", index + 1);
+    };
+    let host = parsed
+        .host_str()
+        .filter(|host| !host.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            parsed
+                .query_pairs()
+                .find(|(key, _)| key == "host")
+                .map(|(_, value)| value.into_owned())
+        })
+        .unwrap_or_else(|| format!("replica-{}", index + 1));
+    let port = parsed
+        .port()
+        .map(|port| port.to_string())
+        .or_else(|| {
+            parsed
+                .query_pairs()
+                .find(|(key, _)| key == "port")
+                .map(|(_, value)| value.into_owned())
+        })
+        .unwrap_or_else(|| "5432".to_owned());
+    format!("{host}:{port}{}", parsed.path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replica_name;
+
+    #[test]
+    fn replica_names_never_carry_credentials() {
+        assert_eq!(
+            replica_name("postgres://haat:hunter2@db-replica-1:5433/haat", 0),
+            "db-replica-1:5433/haat"
+        );
+        assert_eq!(
+            replica_name(
+                "postgres:///haat?host=/run/pg&port=5499&user=u&password=p",
+                1
+            ),
+            "/run/pg:5499/haat"
+        );
+        assert_eq!(replica_name("not a url", 2), "replica-3");
+    }
 }

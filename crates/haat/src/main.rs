@@ -61,6 +61,14 @@ enum Command {
         #[command(subcommand)]
         command: SearchCommand,
     },
+    /// Staging data: generate realistic, seeded data at production scale.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+    /// Copy a database to a staging database with every personal field replaced by
+    /// consistent fake values; stops on any column it does not know (docs/staging.md).
+    Sanitize(haat_staging::sanitize::SanitizeArgs),
     /// Run only the relay that moves captured changes into the event log (every
     /// `serve`/`api` process runs one too; one at a time is elected).
     Relay,
@@ -80,6 +88,13 @@ enum Command {
         #[arg(long)]
         haat_url: Option<url::Url>,
     },
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Fill this Haat's database with seeded stores (a long tail of sizes), products,
+    /// photos and order history, with a progress bar (docs/staging.md).
+    Generate(haat_staging::generate::GenerateArgs),
 }
 
 #[derive(Subcommand)]
@@ -181,6 +196,25 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Search { command } => run_search(command, &config).await,
+        Command::Data {
+            command: DataCommand::Generate(args),
+        } => {
+            let database = Database::open(&config).await?;
+            let result = async {
+                let media = haat::app::media_store(&config).context("opening media storage")?;
+                haat_staging::generate::run(&args, &database.db, &media).await
+            }
+            .await;
+            database.close_if_started().await;
+            let generated = result?;
+            println!("{generated}");
+            Ok(())
+        }
+        Command::Sanitize(args) => {
+            let sanitized = haat_staging::sanitize::run(&args).await?;
+            println!("{sanitized}");
+            Ok(())
+        }
         Command::Relay => {
             let database = Database::open(&config).await?;
             let target = haat::relay::Target::from_config(config.event_log.as_ref()).await?;
@@ -312,6 +346,7 @@ async fn serve_with(
     let config = &config;
     let app = build_app(config, role, database.db.clone(), Limits::default())?;
     let (service, readiness) = (app.service, app.readiness);
+    haat::background::spawn_replica_monitor(&app.reads, &mut tasks, background.clone());
     if let Some(pages) = &app.pages {
         haat::background::spawn_invalidation(
             config,

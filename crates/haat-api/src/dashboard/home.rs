@@ -59,9 +59,12 @@ pub(crate) async fn show(
         .map(|text| CatalogCursor::decode(text, CatalogSort::Newest))
         .transpose()
         .map_err(|_| bad_request())?;
+    let after = &after;
     let (products, next) = state
-        .db()
-        .list_products(store.id, CatalogSort::Newest, after.as_ref(), PAGE_SIZE)
+        .read(seller.read_floor, |db| async move {
+            db.list_products(store.id, CatalogSort::Newest, after.as_ref(), PAGE_SIZE)
+                .await
+        })
         .await?;
     let config = state.config();
     let store_url = urls::store_url(&config.public_url, &store.slug);

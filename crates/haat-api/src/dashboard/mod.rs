@@ -131,6 +131,10 @@ pub fn router(state: ApiState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::reads::record_writes,
+        ))
         .with_state(state)
 }
 

@@ -97,7 +97,7 @@ pub(crate) async fn list(
 ) -> PageResult {
     let store = require_shop_store(&state, &seller).await?;
     let filter = parse_filter(&query)?;
-    let page = list_page(&state, &store, &filter).await?;
+    let page = list_page(&state, seller.read_floor, &store, &filter).await?;
     let current = query.status.clone().unwrap_or_default();
     let q = query.q.clone().unwrap_or_default();
     let mut tabs = vec![Tab {
@@ -338,5 +338,5 @@ pub(crate) async fn export(
     Query(query): Query<ExportQuery>,
 ) -> PageResult {
     let store = require_shop_store(&state, &seller).await?;
-    Ok(export_csv(&state, &store, &query).await?)
+    Ok(export_csv(&state, seller.read_floor, &store, &query).await?)
 }

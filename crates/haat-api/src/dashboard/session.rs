@@ -27,6 +27,8 @@ const MAX_TOKEN_CHARS: usize = 200;
 pub struct DashboardSeller {
     pub seller: SellerRecord,
     token_hash: Vec<u8>,
+    /// Where this seller's last write ends in the primary's WAL (replicas only).
+    pub read_floor: Option<haat_db::Lsn>,
 }
 
 impl DashboardSeller {
@@ -53,10 +55,14 @@ impl FromRequestParts<ApiState> for MaybeDashboardSeller {
             .await
             .map_err(|error| page::failure(&error.into()))?;
         Ok(MaybeDashboardSeller(match session {
-            Some(session) if session.kind == SessionKind::Dashboard => Some(DashboardSeller {
-                seller: session.seller,
-                token_hash: hash,
-            }),
+            Some(session) if session.kind == SessionKind::Dashboard => {
+                crate::reads::WriteMark::note(parts, session.seller.id);
+                Some(DashboardSeller {
+                    seller: session.seller,
+                    token_hash: hash,
+                    read_floor: session.read_floor,
+                })
+            }
             _ => None,
         }))
     }

@@ -125,10 +125,15 @@ pub(crate) fn parse_filter(query: &ListQuery) -> Result<OrderFilter> {
 
 pub(crate) async fn list_page(
     state: &ApiState,
+    read_floor: Option<haat_db::Lsn>,
     store: &ShopStore,
     filter: &OrderFilter,
 ) -> Result<OrderList> {
-    let orders = state.db().list_orders(store.id, filter).await?;
+    let orders = state
+        .read(read_floor, |db| async move {
+            db.list_orders(store.id, filter).await
+        })
+        .await?;
     let next = (orders.len() as u32 == filter.limit)
         .then(|| {
             orders
@@ -154,7 +159,9 @@ pub async fn list(
 ) -> Result<Json<OrderList>> {
     let store = owned_store(&state, &seller, &store).await?;
     let filter = parse_filter(&query)?;
-    Ok(Json(list_page(&state, &store, &filter).await?))
+    Ok(Json(
+        list_page(&state, seller.read_floor, &store, &filter).await?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -539,6 +546,7 @@ fn cell(text: &str) -> String {
 /// The CSV of the store's orders placed on the dates `[from, to]` (inclusive, in IST).
 pub(crate) async fn export_csv(
     state: &ApiState,
+    read_floor: Option<haat_db::Lsn>,
     store: &ShopStore,
     query: &ExportQuery,
 ) -> Result<Response> {
@@ -565,8 +573,10 @@ pub(crate) async fn export_csv(
     let start = from.midnight().assume_offset(IST);
     let end = to.next_day().unwrap_or(to).midnight().assume_offset(IST);
     let orders = state
-        .db()
-        .orders_between(store.id, start, end, MAX_EXPORT_ROWS)
+        .read(read_floor, |db| async move {
+            db.orders_between(store.id, start, end, MAX_EXPORT_ROWS)
+                .await
+        })
         .await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = [
@@ -662,7 +672,7 @@ pub async fn export(
     RawQuery(query): RawQuery<ExportQuery>,
 ) -> Result<Response> {
     let store = owned_store(&state, &seller, &store).await?;
-    export_csv(&state, &store, &query).await
+    export_csv(&state, seller.read_floor, &store, &query).await
 }
 
 // Discount codes.
@@ -807,7 +817,11 @@ pub async fn list_discounts(
     Path(store): Path<String>,
 ) -> Result<Json<Vec<DiscountBody>>> {
     let store = owned_store(&state, &seller, &store).await?;
-    let discounts = state.db().discounts(store.id).await?;
+    let discounts = state
+        .read(seller.read_floor, |db| async move {
+            db.discounts(store.id).await
+        })
+        .await?;
     Ok(Json(discounts.iter().map(DiscountBody::from).collect()))
 }
 

@@ -132,9 +132,12 @@ pub async fn list(
                 .into(),
         );
     }
+    let after = &after;
     let (products, next) = state
-        .db()
-        .list_products(store.id, sort, after.as_ref(), limit)
+        .read(seller.read_floor, |db| async move {
+            db.list_products(store.id, sort, after.as_ref(), limit)
+                .await
+        })
         .await?;
     Ok(Json(ProductList {
         products: products

@@ -53,6 +53,8 @@ pub struct SearchNode {
     index: Option<Arc<SearchIndex>>,
     ready: AtomicBool,
     db: Db,
+    /// The PostgreSQL fallback's reads may be slightly stale: replicas when configured.
+    reads: haat_db::Reads,
     synonyms: moka::sync::Cache<Uuid, Arc<Synonyms>>,
     profiles: moka::sync::Cache<StoreSlug, Option<Arc<StoreProfile>>>,
 }
@@ -61,7 +63,7 @@ impl SearchNode {
     /// Opens (or creates) the index under the data directory, first restoring
     /// `HAAT_SEARCH_SNAPSHOT` if the node has no index yet. A node whose index cannot be
     /// opened still searches, through PostgreSQL.
-    pub fn open(config: &Config, db: &Db) -> Arc<SearchNode> {
+    pub fn open(config: &Config, db: &Db, reads: haat_db::Reads) -> Arc<SearchNode> {
         let dir = config.search_index_dir();
         if let Some(snapshot) = &config.search_snapshot {
             admin::restore_if_new(&dir, snapshot);
@@ -81,6 +83,7 @@ impl SearchNode {
             index,
             ready: AtomicBool::new(false),
             db: db.clone(),
+            reads,
             synonyms: moka::sync::Cache::builder()
                 .max_capacity(STORES_KEPT)
                 .time_to_live(SYNONYMS_TTL)
@@ -223,20 +226,21 @@ impl SearchNode {
             SearchSort::PriceDesc => "price_desc",
             SearchSort::Newest => "newest",
         };
+        let fallback = FallbackQuery {
+            text: &query.text,
+            category_id: query.category.map(|c| c.as_uuid()),
+            min_price_minor: query.min_price_minor,
+            max_price_minor: query.max_price_minor,
+            sort,
+            limit: per_page,
+            offset: (i64::from(query.page.max(1)) - 1) * per_page,
+        };
+        let fallback = &fallback;
         let results = self
-            .db
-            .search_fallback(
-                store.id,
-                &FallbackQuery {
-                    text: &query.text,
-                    category_id: query.category.map(|c| c.as_uuid()),
-                    min_price_minor: query.min_price_minor,
-                    max_price_minor: query.max_price_minor,
-                    sort,
-                    limit: per_page,
-                    offset: (i64::from(query.page.max(1)) - 1) * per_page,
-                },
-            )
+            .reads
+            .run(None, |db| async move {
+                db.search_fallback(store.id, fallback).await
+            })
             .await?;
         let total = u64::try_from(results.total).unwrap_or(0);
         let popular = if total == 0 {

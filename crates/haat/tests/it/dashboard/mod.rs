@@ -5,7 +5,7 @@
 
 use crate::support;
 
-mod browser;
+pub(crate) mod browser;
 mod desk;
 
 use browser::{attribute_after, first_product_id, photo, Browser};

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: Db,
+    /// Where slightly stale reads go (replicas when the test configured some).
+    pub reads: haat_db::Reads,
     pub config: Config,
     pub readiness: Readiness,
     _dir: tempfile::TempDir,
@@ -96,11 +98,20 @@ impl TestApp {
             ..Config::default()
         };
         configure(&mut config);
-        let db = Db::connect_lazy(&database_url, &PoolSettings::default()).expect("pool");
+        let settings = PoolSettings {
+            pgbouncer: config.database_pgbouncer,
+            ..PoolSettings::default()
+        };
+        let db = Db::connect_lazy(&database_url, &settings).expect("pool");
         let app = build_app(&config, role, db.clone(), limits).expect("router");
         let (service, readiness) = (app.service, app.readiness);
         let stop_background = tokio_util::sync::CancellationToken::new();
         let mut background = tokio::task::JoinSet::new();
+        haat::background::spawn_replica_monitor(
+            &app.reads,
+            &mut background,
+            stop_background.clone(),
+        );
         if let Some(pages) = &app.pages {
             haat::background::spawn_invalidation(
                 &config,
@@ -147,6 +158,7 @@ impl TestApp {
             base: format!("http://{address}"),
             client,
             db,
+            reads: app.reads.clone(),
             config,
             readiness,
             _dir: dir,
