@@ -23,9 +23,9 @@ pub use crate::error::ParseError;
 pub use crate::ids::{CategoryId, DiscountId, ImageId, OrderId, ProductId, SellerId, StoreId};
 pub use crate::money::{decimal_string, format_money, Currency, Price, MAX_PRICE_MINOR};
 pub use crate::order::{
-    DiscountCode, DiscountKind, Gstin, OrderNumber, OrderStatus, OrderToken, PaymentMethod,
-    PaymentRef, PaymentStatus, PricedLine, Quantity, ShippingProvider, TaxRate, Totals, TrackingId,
-    UpiId, MAX_ORDER_LINES, MAX_QUANTITY,
+    gstin_check_char, DiscountCode, DiscountKind, Gstin, OrderNumber, OrderStatus, OrderToken,
+    PaymentMethod, PaymentRef, PaymentStatus, PricedLine, Quantity, ShippingProvider, TaxRate,
+    Totals, TrackingId, UpiId, MAX_ORDER_LINES, MAX_QUANTITY,
 };
 pub use crate::otp::OtpCode;
 pub use crate::phone::Phone;

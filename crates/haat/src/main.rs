@@ -234,7 +234,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Status => {
             let database = Database::open(&config).await?;
-            let parts = haat::status::Parts::from_config(&config).await;
+            let mut parts = haat::status::Parts::from_config(&config).await;
+            parts.replicas = Some(haat::database::reads(&config, &database.db)?);
             let report = haat::status::report_with(&database.db, &parts).await;
             database.close_if_started().await;
             print!("{}", report.render());

@@ -65,6 +65,8 @@ pub struct Parts {
     pub nats: Option<Result<haat_events::NatsEventLog, String>>,
     /// `HAAT_REDIS_URL`: the page cache's shared level.
     pub redis: Option<std::sync::Arc<haat_cache::SharedTier>>,
+    /// `HAAT_DATABASE_REPLICA_URLS`: the read replicas, as the processes see them.
+    pub replicas: Option<haat_db::Reads>,
 }
 
 impl Parts {
@@ -147,6 +149,10 @@ pub async fn report_with(db: &Db, parts: &Parts) -> Report {
         }
     }
 
+    if let Some(reads) = parts.replicas.as_ref().filter(|reads| reads.has_replicas()) {
+        replicas(reads, &mut report).await;
+    }
+
     search_nodes(db, &mut report).await;
 
     match timeout(CHECK_TIMEOUT, db.job_counts()).await {
@@ -161,6 +167,33 @@ pub async fn report_with(db: &Db, parts: &Parts) -> Report {
         _ => report.push("background jobs", false, "cannot tell"),
     }
     report
+}
+
+/// One line per read replica: reachable and replaying, how far behind the primary. Two
+/// samples a second apart, as a process's monitor takes them (docs/replicas.md): a
+/// replica is unhealthy when a process would take it out of rotation.
+async fn replicas(reads: &haat_db::Reads, report: &mut Report) {
+    reads.poll().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    reads.poll().await;
+    for replica in reads.status() {
+        let part = format!("replica {}", replica.name);
+        match &replica.problem {
+            None => report.push(
+                part,
+                true,
+                format!(
+                    "replaying, {} bytes and {:.1} s behind",
+                    replica.lag_bytes, replica.lag_seconds
+                ),
+            ),
+            Some(problem) => report.push(
+                part,
+                false,
+                format!("out of rotation: {problem}; reads go to the primary"),
+            ),
+        }
+    }
 }
 
 /// One line per search node: ready or not, products, position, lag, and reindex

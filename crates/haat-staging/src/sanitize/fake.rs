@@ -261,7 +261,7 @@ impl Faker {
         ]
         .into_iter()
         .collect();
-        let check = gstin_check_char(body.as_bytes());
+        let check = haat_domain::gstin_check_char(body.as_bytes());
         format!("{body}{}", char::from(check))
     }
 
@@ -329,22 +329,6 @@ impl Faker {
 
 fn format_phone(slot: u64) -> String {
     format!("{FAKE_PHONE_PREFIX}{slot:08}")
-}
-
-const GSTIN_ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
-/// The GSTIN check character (Luhn mod 36), as `haat_domain::Gstin` verifies it.
-fn gstin_check_char(body: &[u8]) -> u8 {
-    let value = |b: u8| GSTIN_ALPHABET.iter().position(|c| *c == b).unwrap_or(0) as u32;
-    let sum: u32 = body
-        .iter()
-        .enumerate()
-        .map(|(index, b)| {
-            let product = value(*b) * if index % 2 == 0 { 1 } else { 2 };
-            product / 36 + product % 36
-        })
-        .sum();
-    GSTIN_ALPHABET[((36 - sum % 36) % 36) as usize]
 }
 
 /// Public business text a seller wrote (product names and descriptions, category names,

@@ -431,3 +431,37 @@ async fn the_request_path_works_through_pgbouncer_in_session_mode() {
     assert_eq!(status, 201, "{body}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn status_reports_each_replica_and_fails_for_a_dead_one() {
+    let mut pair = Replicated::start().await;
+    let app = app_on(&pair, 5_000, false).await;
+    let parts = haat::status::Parts {
+        replicas: Some(haat::database::reads(&app.config, &app.db).expect("replicas")),
+        ..haat::status::Parts::default()
+    };
+    let report = haat::status::report_with(&app.db, &parts).await;
+    let line = report
+        .checks
+        .iter()
+        .find(|check| check.part.starts_with("replica "))
+        .expect("a replica line")
+        .clone();
+    assert!(line.healthy, "{line:?}");
+    assert!(line.detail.contains("bytes"), "{line:?}");
+    assert!(
+        !line.part.contains("haat@"),
+        "no user in the name: {line:?}"
+    );
+
+    pair.kill_replica();
+    let report = haat::status::report_with(&app.db, &parts).await;
+    let line = report
+        .checks
+        .iter()
+        .find(|check| check.part.starts_with("replica "))
+        .expect("a replica line");
+    assert!(!line.healthy, "{line:?}");
+    assert!(!report.healthy());
+    app.stop().await;
+}
