@@ -142,7 +142,12 @@ pub fn reads(config: &Config, primary: &Db) -> anyhow::Result<Reads> {
                 index + 1
             )
         })?;
-        replicas.push((replica_name(url, index), db));
+        let mut name = replica_name(url, index);
+        if replicas.iter().any(|(known, _)| *known == name) {
+            // Names label metrics: two replicas must never share one.
+            name = format!("{name}#{}", index + 1);
+        }
+        replicas.push((name, db));
     }
     let replica_settings = ReplicaSettings {
         max_lag: std::time::Duration::from_millis(config.replica_max_lag_ms.max(1)),
@@ -158,15 +163,17 @@ fn replica_name(url: &str, index: usize) -> String {
     let Ok(parsed) = url::Url::parse(url) else {
         return format!("replica-{}", index + 1);
     };
+    // A `host` parameter (a Unix socket directory) is where libpq and sqlx connect,
+    // whatever the URL's host says.
     let host = parsed
-        .host_str()
-        .filter(|host| !host.is_empty())
-        .map(str::to_owned)
+        .query_pairs()
+        .find(|(key, _)| key == "host")
+        .map(|(_, value)| value.into_owned())
         .or_else(|| {
             parsed
-                .query_pairs()
-                .find(|(key, _)| key == "host")
-                .map(|(_, value)| value.into_owned())
+                .host_str()
+                .filter(|host| !host.is_empty())
+                .map(str::to_owned)
         })
         .unwrap_or_else(|| format!("replica-{}", index + 1));
     let port = parsed
