@@ -1,5 +1,5 @@
 //! `haat sanitize --from <url> --to <url>`: a staging copy with no personal data
-//! (docs/staging-sanitize.md).
+//! (docs/staging.md).
 //!
 //! 1. Both databases must be at this binary's migrations (an empty target is migrated);
 //!    the target must hold no rows.

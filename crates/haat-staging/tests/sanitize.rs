@@ -586,7 +586,7 @@ async fn every_column_of_the_migrated_schema_has_a_rule() {
         .unwrap();
 }
 
-/// Scale check for docs/staging-sanitize.md: `HAAT_SANITIZE_BENCH_PRODUCTS=100000 cargo
+/// Scale check for docs/staging.md: `HAAT_SANITIZE_BENCH_PRODUCTS=100000 cargo
 /// test -p haat-staging --test sanitize at_scale -- --nocapture` (under `/usr/bin/time -v`
 /// for the peak memory). Without the variable it copies a small catalog, so the path
 /// stays tested.

@@ -14,7 +14,6 @@ pub mod nats;
 pub mod png;
 pub mod redis;
 pub mod replica;
-pub mod rng;
 pub mod seed;
 pub mod server;
 

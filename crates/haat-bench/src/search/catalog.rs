@@ -31,7 +31,7 @@ const EPOCH_SECONDS: i64 = 1_767_225_600;
 const SOLD_OUT: f64 = 0.06;
 const HIDDEN: f64 = 0.02;
 
-pub use haat_testkit::rng::SplitMix64;
+pub use haat_staging::generate::rng::SplitMix64;
 
 /// Ten random bytes (a UUIDv7's random part).
 fn bytes10(rng: &mut SplitMix64) -> [u8; 10] {

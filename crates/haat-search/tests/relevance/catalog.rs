@@ -14,7 +14,7 @@ const SEED: u64 = 0x4841_4154_5345_4152; // "HAATSEAR"
 const NOW: i64 = 1_735_689_600; // 2025-01-01
 const YEAR: i64 = 365 * 24 * 3600;
 
-pub use haat_testkit::rng::SplitMix64 as Rng;
+pub use haat_staging::generate::rng::SplitMix64 as Rng;
 
 /// The stores of the node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Fake phones are `+91 70` followed by 8 digits (see docs/staging-sanitize.md).
+/// Fake phones are `+91 70` followed by 8 digits (see docs/staging.md).
 pub const FAKE_PHONE_PREFIX: &str = "+9170";
 const FAKE_PHONE_SPACE: u64 = 100_000_000;
 
