@@ -209,12 +209,28 @@ async fn run_checkout(args: &Args, tools: &Tools, haat: &Path) -> anyhow::Result
     Ok(checkout::render(&report))
 }
 
+/// The `haat` binary to load-test: `--haat`, else the one beside this executable.
+fn haat_binary(args: &Args) -> anyhow::Result<PathBuf> {
+    match &args.haat {
+        Some(path) => Ok(path.clone()),
+        None => Ok(std::env::current_exe()?.with_file_name("haat")),
+    }
+}
+
+/// Writes a partial benchmark's report beside `--out` as `name` and prints it.
+fn write_report(args: &Args, name: &str, text: &str) -> anyhow::Result<()> {
+    let out = args.out.with_file_name(name);
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("\n{text}\nreport written to {}", out.display());
+    Ok(())
+}
+
 /// The search benchmark, written to `<out>` with `search` in its name.
 async fn run_search(args: &Args) -> anyhow::Result<()> {
-    let haat = match &args.haat {
-        Some(path) => path.clone(),
-        None => std::env::current_exe()?.with_file_name("haat"),
-    };
+    let haat = haat_binary(args)?;
     if !haat.is_file() {
         bail!(
             "{} not found; build it with `cargo build --release -p haat`",
@@ -248,13 +264,7 @@ async fn run_search(args: &Args) -> anyhow::Result<()> {
         command: std::env::args().collect::<Vec<_>>().join(" "),
     };
     let text = search::render(&search::run(&options).await?);
-    let out = args.out.with_file_name("search.md");
-    if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&out, &text).with_context(|| format!("cannot write {}", out.display()))?;
-    println!("\n{text}\nreport written to {}", out.display());
-    Ok(())
+    write_report(args, "search.md", &text)
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -263,10 +273,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.replicas_only {
         let tools = Tools::find()?;
-        let haat = match &args.haat {
-            Some(path) => path.clone(),
-            None => std::env::current_exe()?.with_file_name("haat"),
-        };
+        let haat = haat_binary(&args)?;
         let text = replicas::run(&replicas::Options {
             haat: &haat,
             tools: &tools,
@@ -275,38 +282,20 @@ async fn run(args: Args) -> anyhow::Result<()> {
             rounds: args.rounds,
         })
         .await?;
-        let out = args.out.with_file_name("replicas.md");
-        if let Some(parent) = out.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&out, &text)?;
-        println!("\n{text}\nreport written to {}", out.display());
-        return Ok(());
+        return write_report(&args, "replicas.md", &text);
     }
     if args.checkout_only {
         let tools = Tools::find()?;
-        let haat = match &args.haat {
-            Some(path) => path.clone(),
-            None => std::env::current_exe()?.with_file_name("haat"),
-        };
+        let haat = haat_binary(&args)?;
         let text = run_checkout(&args, &tools, &haat).await?;
-        let out = args.out.with_file_name("checkout.md");
-        if let Some(parent) = out.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&out, &text)?;
-        println!("\n{text}\nreport written to {}", out.display());
-        return Ok(());
+        return write_report(&args, "checkout.md", &text);
     }
     let tools = if args.no_load {
         None
     } else {
         Some(Tools::find()?)
     };
-    let haat = match &args.haat {
-        Some(path) => path.clone(),
-        None => std::env::current_exe()?.with_file_name("haat"),
-    };
+    let haat = haat_binary(&args)?;
     if tools.is_some() && !haat.is_file() {
         bail!(
             "{} not found; build it with `cargo build --release -p haat` (or run `cargo xtask bench`)",
