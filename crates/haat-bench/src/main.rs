@@ -131,6 +131,20 @@ fn open_dir(path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot chmod {}", path.display()))
 }
 
+/// `--data-dir` (kept), else `data` in the run's temporary directory; traversable by
+/// PostgreSQL either way.
+fn data_dir(kept: Option<&Path>, temp: &tempfile::TempDir) -> anyhow::Result<PathBuf> {
+    let dir = match kept {
+        Some(dir) => {
+            open_dir(dir)?;
+            std::path::absolute(dir)?
+        }
+        None => temp.path().join("data"),
+    };
+    open_dir(&dir)?;
+    Ok(dir)
+}
+
 fn temp_dir(prefix: &str) -> anyhow::Result<tempfile::TempDir> {
     let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
     open_dir(dir.path())?;
@@ -241,14 +255,7 @@ async fn run_search(args: &Args) -> anyhow::Result<()> {
         bail!("--search-products must be at least --search-stores, which must be at least 1");
     }
     let temp = temp_dir("haat-bench-search-")?;
-    let data_dir = match &args.data_dir {
-        Some(dir) => {
-            open_dir(dir)?;
-            std::path::absolute(dir)?
-        }
-        None => temp.path().join("data"),
-    };
-    open_dir(&data_dir)?;
+    let data_dir = data_dir(args.data_dir.as_deref(), &temp)?;
     println!("data directory: {}", data_dir.display());
     let options = search::SearchOptions {
         haat: &haat,
@@ -304,14 +311,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     let probe = Probe::install();
     let temp = temp_dir("haat-bench-")?;
-    let data_dir = match &args.data_dir {
-        Some(dir) => {
-            open_dir(dir)?;
-            std::path::absolute(dir)?
-        }
-        None => temp.path().join("data"),
-    };
-    open_dir(&data_dir)?;
+    let data_dir = data_dir(args.data_dir.as_deref(), &temp)?;
     let config = Config {
         data_dir: data_dir.clone(),
         listen: "127.0.0.1:0".parse()?,
